@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { cac } from 'cac';
+import { ReplisyncError } from './errors.js';
+import { createRunLogger, type RunLogger } from './log.js';
+import { DEFAULT_CHUNK_SIZE, DEFAULT_INTERVAL, resolveOptions, type ResolvedOptions, type UserOptions } from './options.js';
+import { WorkerPool } from './pool.js';
+import { runPeriodically } from './schedule.js';
+import { runCycle } from './sync.js';
+
+const EXIT_OK = 0;
+const EXIT_ENTRIES_FAILED = 1;
+const EXIT_USAGE = 2;
+
+type Flags = Omit<UserOptions, 'source' | 'replica'> & { '--'?: string[] };
+
+/** Parses argv; returns undefined when cac already answered (--help, --version). */
+function parseArgs(argv: string[]): UserOptions | undefined {
+  const cli = cac('replisync');
+  cli
+    .command('<source> <replica> [logFile] [interval]', 'Keep <replica> an exact copy of <source>, syncing every [interval]')
+    .option('--log-file <path>', 'Append every operation to this file (same as the third argument)')
+    .option('--interval <time>', `Time between cycle starts: 10, 10s, 5m, 1h (default: ${DEFAULT_INTERVAL})`)
+    .option('--once', 'Run one cycle, then exit')
+    .option('--workers <n>', 'Worker threads in the pool (default: available cores)')
+    .option('--checksum', 'Compare the content of every same-size pair, not only when mtimes differ')
+    .option('--chunk-size <bytes>', `Hash large files in ranges of this size: 64K, 8M… (default: ${DEFAULT_CHUNK_SIZE})`)
+    .option('--dry-run', 'Print what would change; change nothing')
+    .option('--quiet', 'Console shows warnings and errors only (the log file keeps everything)')
+    .option('--verbose', 'Console shows debug detail too')
+    .example('replisync ./src ./replica ./sync.log 10');
+  cli.help();
+  cli.version('0.1.0');
+  const parsed = cli.parse(['node', 'replisync', ...argv], { run: false });
+  if (parsed.options['help'] || parsed.options['version']) return undefined;
+  if (!cli.matchedCommand) throw new ReplisyncError('usage', 'missing <source> and <replica>: usage is replisync <source> <replica> [log-file] [interval] (see --help)');
+  const [source, replica, logFile, interval, ...extra] = parsed.args.map(String);
+  if (extra.length > 0) throw new ReplisyncError('usage', `unexpected argument "${extra[0]}"`);
+  const flags = parsed.options as Flags;
+  const single = (name: string, value: unknown): string | undefined => {
+    if (Array.isArray(value)) throw new ReplisyncError('usage', `--${name} was given more than once`);
+    return value === undefined || value === true ? (value === true ? '' : undefined) : String(value);
+  };
+  const positionalOrFlag = (name: string, positional: string | undefined, flag: unknown): string | undefined => {
+    const fromFlag = single(name, flag);
+    if (positional !== undefined && fromFlag !== undefined) throw new ReplisyncError('usage', `${name} given twice: as an argument and as --${name}`);
+    return positional ?? fromFlag;
+  };
+  return {
+    source,
+    replica,
+    logFile: positionalOrFlag('log-file', logFile, flags.logFile),
+    interval: positionalOrFlag('interval', interval, flags.interval),
+    workers: single('workers', flags.workers),
+    chunkSize: single('chunk-size', flags.chunkSize),
+    once: flags.once === true,
+    checksum: flags.checksum === true,
+    dryRun: flags.dryRun === true,
+    quiet: flags.quiet === true,
+    verbose: flags.verbose === true,
+  };
+}
+
+function openLogger(options: ResolvedOptions): RunLogger {
+  try {
+    if (options.logFile !== undefined) mkdirSync(dirname(options.logFile), { recursive: true });
+    return createRunLogger(options.logFile, options.verbosity);
+  } catch (error) {
+    throw new ReplisyncError('fatal', `cannot open log file ${options.logFile}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const user = parseArgs(argv);
+  if (user === undefined) return EXIT_OK;
+  const options = resolveOptions(user);
+  const { log, close } = openLogger(options);
+  const pool = new WorkerPool(options.workers, (error) => log.error(`worker failed: ${error.message}`));
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  const controller = new AbortController();
+  let failed = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) {
+      log.warn(`${signal} again: exiting now`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+    log.info(`${signal} received: finishing the work in flight (send again to exit at once)`);
+    Atomics.store(stop, 0, 1);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const cycle = async (): Promise<void> => {
+    try {
+      failed += (await runCycle(pool, options, log, stop)).failed;
+    } catch (error) {
+      if (options.once || !(error instanceof ReplisyncError)) throw error;
+      // In the loop, a cycle-wide problem (a source unmounted) skips this cycle only.
+      log.error(error.message);
+    }
+  };
+  try {
+    log.info(`replisync ${options.source} → ${options.replica}${options.once ? '' : `, every ${options.intervalMs / 1000}s`} with ${options.workers} workers${options.dryRun ? ' (dry run)' : ''}`);
+    if (options.once) await cycle();
+    else {
+      await runPeriodically(options.intervalMs, cycle, controller.signal);
+      log.info('stopped');
+    }
+  } finally {
+    await pool.close();
+    close();
+  }
+  return options.once && failed > 0 ? EXIT_ENTRIES_FAILED : EXIT_OK;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ReplisyncError) process.stderr.write(`replisync: ${error.message}\n`);
+    else if (error instanceof Error && error.name === 'CACError') process.stderr.write(`replisync: ${error.message} (see --help)\n`);
+    else process.stderr.write(`replisync: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(error instanceof ReplisyncError && error.kind === 'entry' ? EXIT_ENTRIES_FAILED : EXIT_USAGE);
+  },
+);

@@ -1,0 +1,154 @@
+import { lstatSync, mkdirSync, rmdirSync, unlinkSync, chmodSync, utimesSync } from 'node:fs';
+import type { CopyJob } from '../workers/copy.js';
+import { describeCause, errnoCode } from './errors.js';
+import type { Logger } from './log.js';
+import { toUtimeSeconds } from './mtime.js';
+import type { Action, Plan } from './plan.js';
+import type { WorkerPool } from './pool.js';
+import type { Entry } from './types.js';
+
+/** Copies are batched into one pool task up to these limits: many small files per round trip, big ones alone. */
+const BATCH_BYTES = 16 * 1024 * 1024;
+const BATCH_JOBS = 256;
+
+/** What a cycle did; every action is counted exactly once. */
+export interface Outcome {
+  created: number;
+  updated: number;
+  deleted: number;
+  failed: number;
+  bytes: number;
+}
+
+export interface ExecuteContext {
+  readonly pool: WorkerPool;
+  readonly sourceRoot: string;
+  readonly replicaRoot: string;
+  readonly log: Logger;
+  /** Raised (set to 1) on shutdown: nothing new starts, workers skip the jobs they have not begun. */
+  readonly stop: Int32Array;
+}
+
+export const emptyOutcome = (): Outcome => ({ created: 0, updated: 0, deleted: 0, failed: 0, bytes: 0 });
+
+/** Counts one completed action (or, in a dry run, one that would be done). */
+export function tally(outcome: Outcome, action: Action): void {
+  if (action.op === 'create') outcome.created++;
+  else if (action.op === 'update') outcome.updated++;
+  else outcome.deleted++;
+  if (action.entry.kind === 'file' && (action.op === 'create' || (action.op === 'update' && action.change !== 'metadata'))) outcome.bytes += action.entry.size;
+}
+
+/** The log text of an action: `create file a/b`, `update file a/b (content)`, `delete dir old`. */
+export function describe(action: Action): string {
+  const text = `${action.op} ${action.entry.kind} ${action.entry.path === '' ? '.' : action.entry.path}`;
+  return action.op === 'update' ? `${text} (${action.change})` : text;
+}
+
+/**
+ * Runs a plan against the replica: clearing, then directories (parents first), then files
+ * and symlinks in parallel on the pool, then deletions (deepest first), and last the
+ * directory modes and mtimes, which every write inside a directory would disturb.
+ */
+export async function execute(plan: Plan, ctx: ExecuteContext): Promise<Outcome> {
+  const outcome = emptyOutcome();
+  const stopped = (): boolean => Atomics.load(ctx.stop, 0) === 1;
+  const done = (action: Action): void => {
+    ctx.log.info(describe(action));
+    tally(outcome, action);
+  };
+  const failed = (action: Action, cause: string): void => {
+    outcome.failed++;
+    ctx.log.error(`${describe(action)} failed: ${cause}`);
+  };
+  const local = (action: Action, fn: () => void): void => {
+    try {
+      fn();
+      done(action);
+    } catch (error) {
+      failed(action, describeCause(error));
+    }
+  };
+  const replicaPath = (entry: Entry): string => (entry.path === '' ? ctx.replicaRoot : `${ctx.replicaRoot}/${entry.path}`);
+
+  for (const action of plan.clear) local(action, () => remove(replicaPath(action.entry), action.entry));
+  for (const action of plan.dirs) {
+    if (stopped()) return outcome;
+    local(action, () => makeDir(replicaPath(action.entry), action));
+  }
+  if (stopped()) return outcome;
+  await transfer(plan.transfers, ctx, done, failed);
+  if (stopped()) return outcome;
+  for (const action of plan.deletes) local(action, () => remove(replicaPath(action.entry), action.entry));
+  for (const action of plan.dirMeta) local(action, () => stamp(replicaPath(action.entry), action.entry));
+  for (const entry of plan.restamp) {
+    try {
+      stamp(replicaPath(entry), entry);
+    } catch (error) {
+      failed({ op: 'update', entry, change: 'metadata' }, describeCause(error));
+    }
+  }
+  return outcome;
+}
+
+function remove(path: string, entry: Entry): void {
+  try {
+    if (entry.kind === 'dir') rmdirSync(path);
+    else unlinkSync(path);
+  } catch (error) {
+    // Already gone is what we wanted.
+    if (errnoCode(error) !== 'ENOENT') throw error;
+  }
+}
+
+function makeDir(path: string, action: Action): void {
+  if (action.op === 'update' && !lstatSync(path, { throwIfNoEntry: false })?.isDirectory()) unlinkSync(path);
+  // Owner-writable while filled; the source's mode is applied once the contents are done.
+  mkdirSync(path, { mode: 0o700, recursive: action.entry.path === '' });
+}
+
+function stamp(path: string, entry: Entry): void {
+  chmodSync(path, entry.mode);
+  const seconds = toUtimeSeconds(entry.mtimeNs);
+  utimesSync(path, seconds, seconds);
+}
+
+function toJob(action: Action, ctx: ExecuteContext): CopyJob {
+  const { entry } = action;
+  const to = `${ctx.replicaRoot}/${entry.path}`;
+  const mtime = toUtimeSeconds(entry.mtimeNs);
+  const replacing = action.op === 'update' && action.change === 'kind';
+  if (action.op === 'update' && action.change === 'metadata') return { kind: 'meta', to, mode: entry.kind === 'symlink' ? undefined : entry.mode, mtime };
+  if (entry.kind === 'symlink') return { kind: 'symlink', link: entry.target ?? '', to, mtime, replacing };
+  return { kind: 'file', from: `${ctx.sourceRoot}/${entry.path}`, to, mode: entry.mode, mtime, replacing };
+}
+
+async function transfer(actions: readonly Action[], ctx: ExecuteContext, done: (a: Action) => void, failed: (a: Action, cause: string) => void): Promise<void> {
+  const tasks: Promise<void>[] = [];
+  const submit = (batch: Action[]): void => {
+    const jobs = batch.map((a) => toJob(a, ctx));
+    tasks.push(
+      ctx.pool.copy({ jobs, stop: ctx.stop }).then((results) =>
+        results.forEach((result, i) => {
+          const action = batch[i] as Action;
+          if (result.ok === true) done(action);
+          else if (result.ok === false) failed(action, result.cause);
+        }),
+      ),
+    );
+  };
+  let batch: Action[] = [];
+  let bytes = 0;
+  for (const action of actions) {
+    const size = action.entry.kind === 'file' ? action.entry.size : 0;
+    if (batch.length > 0 && (bytes + size > BATCH_BYTES || batch.length >= BATCH_JOBS)) {
+      submit(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(action);
+    bytes += size;
+  }
+  if (batch.length > 0) submit(batch);
+  await Promise.all(tasks);
+}

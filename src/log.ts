@@ -1,0 +1,52 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { createConsola, type ConsolaInstance, type ConsolaReporter, type LogObject } from 'consola/core';
+
+export type Logger = ConsolaInstance;
+export type Verbosity = 'quiet' | 'normal' | 'verbose';
+
+const LEVEL = { error: 0, warn: 1, info: 3, debug: 4 } as const;
+const CONSOLE_THRESHOLD: Record<Verbosity, number> = { quiet: LEVEL.warn, normal: LEVEL.info, verbose: LEVEL.debug };
+
+/** One line per message: ISO timestamp, a level label for warnings and errors, then the text. */
+export function formatLine(entry: LogObject): string {
+  const label = entry.level <= LEVEL.error ? 'ERROR ' : entry.level === LEVEL.warn ? 'WARN ' : '';
+  return `${entry.date.toISOString()} ${label}${entry.args.map(String).join(' ')}\n`;
+}
+
+/** Writes to a file descriptor synchronously, so no line is lost when the process exits. */
+export function fdReporter(fd: number, threshold: number): ConsolaReporter {
+  return {
+    log(entry) {
+      if (entry.level <= threshold) writeSync(fd, formatLine(entry));
+    },
+  };
+}
+
+export interface RunLogger {
+  readonly log: Logger;
+  close(): void;
+}
+
+/**
+ * The logger of a run: the console (errors and warnings to stderr) at the chosen verbosity,
+ * and the log file, appended to, at info level whatever the console shows.
+ */
+export function createRunLogger(logFile: string | undefined, verbosity: Verbosity): RunLogger {
+  const threshold = CONSOLE_THRESHOLD[verbosity];
+  const console: ConsolaReporter = {
+    log(entry) {
+      if (entry.level > threshold) return;
+      writeSync(entry.level <= LEVEL.warn ? 2 : 1, formatLine(entry));
+    },
+  };
+  const fd = logFile === undefined ? undefined : openSync(logFile, 'a');
+  const reporters = fd === undefined ? [console] : [console, fdReporter(fd, LEVEL.info)];
+  // throttle 0: repeated identical lines must each be logged, not collapsed.
+  const log = createConsola({ level: Math.max(threshold, LEVEL.info), reporters, throttle: 0 });
+  return {
+    log,
+    close() {
+      if (fd !== undefined) closeSync(fd);
+    },
+  };
+}

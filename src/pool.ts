@@ -1,0 +1,39 @@
+import { Piscina } from 'piscina';
+import type { CopyResult, CopyTask } from '../workers/copy.js';
+import type { HashTask, HashVerdict } from '../workers/hash.js';
+import type { Snapshot } from './types.js';
+
+const workerUrl = (name: string): string => new URL(`../workers/${name}.js`, import.meta.url).href;
+const SCAN = workerUrl('scan');
+const HASH = workerUrl('hash');
+const COPY = workerUrl('copy');
+
+/** The one worker pool of a run: scanning, hashing and copying all go through it. */
+export class WorkerPool {
+  readonly #piscina: Piscina;
+
+  constructor(
+    readonly threads: number,
+    onError: (error: Error) => void,
+  ) {
+    this.#piscina = new Piscina({ filename: HASH, minThreads: threads, maxThreads: threads, idleTimeout: 30_000 });
+    // Without a listener a worker that fails to start crashes the process.
+    this.#piscina.on('error', onError);
+  }
+
+  scan(root: string): Promise<Snapshot> {
+    return this.#piscina.run(root, { filename: SCAN });
+  }
+
+  hash(task: HashTask): Promise<HashVerdict[]> {
+    return this.#piscina.run(task, { filename: HASH });
+  }
+
+  copy(task: CopyTask): Promise<CopyResult[]> {
+    return this.#piscina.run(task, { filename: COPY });
+  }
+
+  close(): Promise<void> {
+    return this.#piscina.destroy();
+  }
+}

@@ -1,0 +1,67 @@
+import { ReplisyncError } from './errors.js';
+import { compareContents } from './compare.js';
+import { describe, emptyOutcome, execute, tally, type Outcome } from './execute.js';
+import type { Logger } from './log.js';
+import { pairsToHash, plan, type Action, type Plan } from './plan.js';
+import type { WorkerPool } from './pool.js';
+
+/** What one sync between a source and a replica needs to know. */
+export interface CycleOptions {
+  readonly source: string;
+  readonly replica: string;
+  readonly checksum: boolean;
+  readonly chunkSize: number;
+  readonly dryRun: boolean;
+}
+
+export interface CycleReport extends Outcome {
+  /** Entries found in the source. */
+  readonly scanned: number;
+  readonly durationMs: number;
+}
+
+export const planActions = (p: Plan): Action[] => [...p.clear, ...p.dirs, ...p.transfers, ...p.deletes, ...p.dirMeta];
+
+/** Scans both trees at once on the pool, hashes the pairs that need it, and plans. */
+export async function planCycle(pool: WorkerPool, options: CycleOptions, log: Logger): Promise<{ plan: Plan; scanned: number; failed: number }> {
+  const [source, replica] = await Promise.all([pool.scan(options.source), pool.scan(options.replica)]);
+  if (source.entries.get('')?.kind !== 'dir') throw new ReplisyncError('fatal', `source ${options.source} is no longer a directory`);
+  for (const failure of [...source.unreadable, ...replica.unreadable]) log.error(`cannot read ${failure.path === '' ? '.' : failure.path}: ${failure.cause}`);
+  const pairs = pairsToHash(source, replica, options);
+  const { verdicts, unreadable } = await compareContents(pool, options.source, options.replica, pairs, options);
+  // A pair that could not be compared is copied: the copy either succeeds or reports the real cause.
+  for (const [path, cause] of unreadable) log.debug(`cannot compare ${path}: ${cause}`);
+  const result = plan(source, replica, options, verdicts);
+  for (const entry of result.skipped) log.warn(`skip special ${entry.path}: FIFOs, sockets and devices are not copied`);
+  return { plan: result, scanned: source.entries.size, failed: source.unreadable.length + replica.unreadable.length };
+}
+
+/** One cycle: plan, then execute (or, in a dry run, report what would be done), then log a summary. */
+export async function runCycle(pool: WorkerPool, options: CycleOptions, log: Logger, stop: Int32Array): Promise<CycleReport> {
+  const started = performance.now();
+  const planned = await planCycle(pool, options, log);
+  let outcome: Outcome;
+  if (options.dryRun) {
+    outcome = emptyOutcome();
+    for (const action of planActions(planned.plan)) {
+      log.info(`[dry-run] ${describe(action)}`);
+      tally(outcome, action);
+    }
+  } else {
+    outcome = await execute(planned.plan, { pool, sourceRoot: options.source, replicaRoot: options.replica, log, stop });
+  }
+  const report: CycleReport = { ...outcome, failed: outcome.failed + planned.failed, scanned: planned.scanned, durationMs: performance.now() - started };
+  log.info(summarize(report, options.dryRun));
+  return report;
+}
+
+const MiB = 1024 * 1024;
+
+export function summarize(r: CycleReport, dryRun: boolean): string {
+  const seconds = r.durationMs / 1000;
+  const rate = seconds > 0 ? r.bytes / MiB / seconds : 0;
+  return (
+    `${dryRun ? '[dry-run] ' : ''}cycle done: ${r.scanned} scanned, ${r.created} created, ${r.updated} updated, ${r.deleted} deleted, ${r.failed} failed, ` +
+    `${(r.bytes / MiB).toFixed(1)} MiB ${dryRun ? 'to copy' : 'copied'} in ${seconds.toFixed(2)}s (${rate.toFixed(1)} MiB/s)`
+  );
+}
