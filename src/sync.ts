@@ -23,7 +23,7 @@ export interface CycleReport extends Outcome {
 export const planActions = (p: Plan): Action[] => [...p.clear, ...p.dirs, ...p.transfers, ...p.deletes, ...p.dirMeta];
 
 /** Scans both trees at once on the pool, hashes the pairs that need it, and plans. */
-export async function planCycle(pool: WorkerPool, options: CycleOptions, log: Logger): Promise<{ plan: Plan; scanned: number; failed: number }> {
+export async function planCycle(pool: WorkerPool, options: Omit<CycleOptions, 'dryRun'>, log: Logger): Promise<{ plan: Plan; scanned: number; failed: number }> {
   const [source, replica] = await Promise.all([pool.scan(options.source), pool.scan(options.replica)]);
   if (source.entries.get('')?.kind !== 'dir') throw new ReplisyncError('fatal', `source ${options.source} is no longer a directory`);
   for (const failure of [...source.unreadable, ...replica.unreadable]) log.error(`cannot read ${failure.path === '' ? '.' : failure.path}: ${failure.cause}`);

@@ -1,0 +1,117 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createConsola, type LogObject } from 'consola/core';
+import type { Logger } from '../src/log.js';
+import { WorkerPool } from '../src/pool.js';
+import { runCycle, type CycleOptions, type CycleReport } from '../src/sync.js';
+
+export const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+
+/** A fresh directory under the system temp dir; remove it with `rmSync(dir, { recursive: true })`. */
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'replisync-test-'));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** A tree spec: file content as a string or Buffer, `{ link }` for a symlink, `null` for an empty directory. */
+export type TreeSpec = Record<string, string | Buffer | { link: string } | null>;
+
+export function writeTree(root: string, spec: TreeSpec): void {
+  mkdirSync(root, { recursive: true });
+  for (const [path, value] of Object.entries(spec)) {
+    const abs = join(root, path);
+    mkdirSync(dirname(abs), { recursive: true });
+    if (value === null) mkdirSync(abs, { recursive: true });
+    else if (typeof value === 'object' && !Buffer.isBuffer(value)) symlinkSync(value.link, abs);
+    else writeFileSync(abs, value);
+  }
+}
+
+export function setMtime(path: string, seconds: number): void {
+  utimesSync(path, seconds, seconds);
+}
+
+/** What rsync, used as the oracle, would still change: empty when the replica is an exact copy. */
+export function rsyncDiff(source: string, replica: string): string {
+  return execFileSync('rsync', ['-rlptD', '-c', '-n', '-i', '--delete', `${source}/`, `${replica}/`], { encoding: 'utf8' });
+}
+
+/** A logger that keeps each message's text, so tests read what a user would see. */
+export function captureLogger(): { log: Logger; lines: string[]; errors: string[] } {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  const text = (o: LogObject): string => o.args.map(String).join(' ');
+  const log = createConsola({
+    level: 4,
+    throttle: 0,
+    reporters: [{ log: (o) => (o.level <= 1 ? errors : lines).push(text(o)) }],
+  });
+  return { log, lines, errors };
+}
+
+/** Runs one cycle on a private pool and returns its report and log. */
+export async function syncOnce(source: string, replica: string, options: Partial<CycleOptions> = {}): Promise<CycleReport & { lines: string[]; errors: string[] }> {
+  const pool = new WorkerPool(2, (error) => {
+    throw error;
+  });
+  const { log, lines, errors } = captureLogger();
+  try {
+    const report = await runCycle(pool, { source, replica, checksum: false, chunkSize: 8 * 1024 * 1024, dryRun: false, ...options }, log, new Int32Array(new SharedArrayBuffer(4)));
+    return { ...report, lines, errors };
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Operation lines of a cycle (create/update/delete), without the summary. */
+export const operations = (lines: string[]): string[] => lines.filter((l) => /^(\[dry-run\] )?(create|update|delete) /.test(l));
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], cwd?: string): Promise<CliResult> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+/** Starts the CLI in the background; `waitFor` resolves when its stdout has matched the pattern `count` times. */
+export function startCli(args: string[]): { child: ChildProcess; output: () => string; waitFor: (pattern: RegExp, count?: number) => Promise<void>; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const waiters: Array<() => void> = [];
+  const onData = (d: Buffer): void => {
+    out += d.toString();
+    for (const w of [...waiters]) w();
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exit = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  const waitFor = (pattern: RegExp, count = 1): Promise<void> =>
+    new Promise((resolveWait, reject) => {
+      const check = (): void => {
+        if ((out.match(new RegExp(pattern.source, 'g')) ?? []).length >= count) {
+          waiters.splice(waiters.indexOf(check), 1);
+          resolveWait();
+        }
+      };
+      waiters.push(check);
+      void exit.then(() => reject(new Error(`process exited before ${pattern}: ${out}`)));
+      check();
+    });
+  return { child, output: () => out, waitFor, exit };
+}

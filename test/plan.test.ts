@@ -1,0 +1,83 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { describe } from '../src/execute.js';
+import { pairsToHash, plan, type Plan, type Verdicts } from '../src/plan.js';
+import { planActions } from '../src/sync.js';
+import type { Entry, Snapshot } from '../src/types.js';
+
+const T = 1_700_000_000_000_000_000n;
+type Spec = Partial<Entry> & { kind: Entry['kind'] };
+const dir = (extra: Partial<Entry> = {}): Spec => ({ kind: 'dir', mode: 0o755, ...extra });
+const file = (size: number, extra: Partial<Entry> = {}): Spec => ({ kind: 'file', size, mode: 0o644, ...extra });
+const link = (target: string, extra: Partial<Entry> = {}): Spec => ({ kind: 'symlink', target, mode: 0o777, ...extra });
+
+function snap(spec: Record<string, Spec>, unreadable: string[] = []): Snapshot {
+  const entries = new Map<string, Entry>();
+  for (const [path, e] of Object.entries({ '': dir(), ...spec })) entries.set(path, { path, size: 0, mtimeNs: T, mode: 0, ...e });
+  return { root: '/x', entries, unreadable: unreadable.map((path) => ({ path, cause: 'EACCES' })) };
+}
+
+const lines = (p: Plan): string[] => planActions(p).map(describe);
+const noVerdicts: Verdicts = new Map();
+const quick = { checksum: false };
+
+const cases: Array<[string, Record<string, Spec>, Record<string, Spec>, string[]]> = [
+  ['identical trees: nothing', { a: file(3), d: dir(), 'd/l': link('../a') }, { a: file(3), d: dir(), 'd/l': link('../a') }, []],
+  ['missing entries are created, parents first', { d: dir(), 'd/e': dir(), 'd/e/f': file(1), 'd/l': link('x') }, {}, ['create dir d', 'create dir d/e', 'create file d/e/f', 'create symlink d/l']],
+  ['size differs: content copy', { a: file(3) }, { a: file(4) }, ['update file a (content)']],
+  ['same size and mtime, mode differs: metadata', { a: file(3, { mode: 0o755 }) }, { a: file(3) }, ['update file a (metadata)']],
+  ['replica-only entries deleted deepest first', {}, { old: dir(), 'old/sub': dir(), 'old/sub/f': file(1), x: file(1) }, ['delete file x', 'delete file old/sub/f', 'delete dir old/sub', 'delete dir old']],
+  ['file becomes dir', { p: dir(), 'p/f': file(1) }, { p: file(1) }, ['update dir p (kind)', 'create file p/f']],
+  ['dir becomes file: its contents are cleared first', { p: file(1) }, { p: dir(), 'p/q': dir(), 'p/q/f': file(1) }, ['delete file p/q/f', 'delete dir p/q', 'update file p (kind)']],
+  ['file becomes symlink', { p: link('t') }, { p: file(1) }, ['update symlink p (kind)']],
+  ['symlink retargeted', { p: link('new') }, { p: link('old') }, ['update symlink p (target)']],
+  ['symlink mtime differs: metadata', { p: link('t', { mtimeNs: T + 5_000_000n }) }, { p: link('t') }, ['update symlink p (metadata)']],
+  ['dir mode differs: metadata, applied last', { d: dir({ mode: 0o700 }), n: file(1) }, { d: dir() }, ['create file n', 'update dir d (metadata)']],
+  ['mtime within a microsecond is equal', { a: file(3, { mtimeNs: T + 999n }) }, { a: file(3) }, []],
+  ['replica special file is replaced', { p: file(1) }, { p: { kind: 'special' } }, ['update file p (kind)']],
+  ['source special file is skipped, replica entry kept', { p: { kind: 'special' } }, { p: file(1) }, []],
+];
+
+for (const [name, source, replica, expected] of cases) {
+  test(name, () => {
+    assert.equal(lines(plan(snap(source), snap(replica), quick, noVerdicts)), expected);
+  });
+}
+
+test('same size, different mtime: hashed; equal content means metadata only', () => {
+  const s = snap({ a: file(3, { mtimeNs: T + 10_000n }) });
+  const r = snap({ a: file(3) });
+  assert.equal(pairsToHash(s, r, quick).map((e) => e.path), ['a']);
+  assert.equal(lines(plan(s, r, quick, new Map([['a', true]]))), ['update file a (metadata)']);
+  assert.equal(lines(plan(s, r, quick, new Map([['a', false]]))), ['update file a (content)']);
+});
+
+test('same size and mtime are hashed only with checksum', () => {
+  const s = snap({ a: file(3), b: file(2) });
+  const r = snap({ a: file(3), b: file(5) });
+  assert.equal(pairsToHash(s, r, quick), []);
+  assert.equal(pairsToHash(s, r, { checksum: true }).map((e) => e.path), ['a']);
+  assert.equal(lines(plan(s, r, { checksum: true }, new Map([['a', false]]))), ['update file a (content)', 'update file b (content)']);
+});
+
+test('a missing verdict is a programming error, not a silent skip', () => {
+  assert.throws(() => plan(snap({ a: file(3, { mtimeNs: T + 10_000n }) }), snap({ a: file(3) }), quick, noVerdicts), /no content verdict for a/);
+});
+
+test('nothing is deleted below a source directory that could not be read', () => {
+  const p = plan(snap({ d: dir() }, ['d', 'gone']), snap({ d: dir(), 'd/f': file(1), 'd/e': dir(), 'd/e/g': file(1), gone: file(1), other: file(1) }), quick, noVerdicts);
+  assert.equal(lines(p), ['delete file other']);
+});
+
+test('directories whose contents change are stamped back; untouched ones are not', () => {
+  const p = plan(snap({ a: dir(), 'a/new': file(1), b: dir(), 'b/same': file(1) }), snap({ a: dir(), b: dir(), 'b/same': file(1) }), quick, noVerdicts);
+  assert.equal(p.restamp.map((e) => e.path), ['a']);
+});
+
+test('a created replica root and its created subdirectories are stamped', () => {
+  const p = plan(snap({ d: dir() }), { root: '/r', entries: new Map(), unreadable: [] }, quick, noVerdicts);
+  assert.equal(lines(p), ['create dir .', 'create dir d']);
+  assert.equal(p.restamp.map((e) => e.path).sort(), ['', 'd']);
+});
+
+test.run();
