@@ -18,7 +18,7 @@ type Flags = Omit<UserOptions, 'source' | 'replica'> & { '--'?: string[] };
 /** Parses argv; returns undefined when cac already answered (--help, --version). */
 function parseArgs(argv: string[]): UserOptions | undefined {
   const cli = cac('replisync');
-  cli
+  const command = cli
     .command('<source> <replica> [logFile] [interval]', 'Keep <replica> an exact copy of <source>, syncing every [interval]')
     .option('--log-file <path>', 'Append every operation to this file (same as the third argument)')
     .option('--interval <time>', `Time between cycle starts: 10, 10s, 5m, 1h (default: ${DEFAULT_INTERVAL})`)
@@ -30,17 +30,22 @@ function parseArgs(argv: string[]): UserOptions | undefined {
     .option('--quiet', 'Console shows warnings and errors only (the log file keeps everything)')
     .option('--verbose', 'Console shows debug detail too')
     .example('replisync ./src ./replica ./sync.log 10');
+  let given: { args: string[]; flags: Flags } | undefined;
+  command.action((...args: unknown[]) => {
+    const flags = args.pop() as Flags;
+    given = { args: args.filter((a) => a !== undefined).map(String), flags };
+  });
   cli.help();
   cli.version('0.1.0');
-  const parsed = cli.parse(['node', 'replisync', ...argv], { run: false });
-  if (parsed.options['help'] || parsed.options['version']) return undefined;
-  if (!cli.matchedCommand) throw new ReplisyncError('usage', 'missing <source> and <replica>: usage is replisync <source> <replica> [log-file] [interval] (see --help)');
-  const [source, replica, logFile, interval, ...extra] = parsed.args.map(String);
-  if (extra.length > 0) throw new ReplisyncError('usage', `unexpected argument "${extra[0]}"`);
-  const flags = parsed.options as Flags;
+  if (argv.length === 0) throw new ReplisyncError('usage', 'missing <source> and <replica>: usage is replisync <source> <replica> [log-file] [interval] (see --help)');
+  // Runs the action after cac's own checks: unknown options, missing values and arguments.
+  cli.parse(['node', 'replisync', ...argv]);
+  if (given === undefined) return undefined;
+  const [source, replica, logFile, interval] = given.args;
+  const flags = given.flags;
   const single = (name: string, value: unknown): string | undefined => {
     if (Array.isArray(value)) throw new ReplisyncError('usage', `--${name} was given more than once`);
-    return value === undefined || value === true ? (value === true ? '' : undefined) : String(value);
+    return value === undefined ? undefined : String(value);
   };
   const positionalOrFlag = (name: string, positional: string | undefined, flag: unknown): string | undefined => {
     const fromFlag = single(name, flag);

@@ -1,7 +1,7 @@
-import { accessSync, constants, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, realpathSync, statSync, type Stats } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { usageError } from './errors.js';
+import { describeCause, errnoCode, usageError } from './errors.js';
 import type { Verbosity } from './log.js';
 
 /** Options as a user gives them: all optional, strings or numbers as the CLI parsed them. */
@@ -79,17 +79,27 @@ function realPathOf(path: string): string {
   }
 }
 
+/** stat, or undefined when nothing is there (a path through a file, ENOTDIR, is nothing too). */
+function statIfExists(path: string): Stats | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch (error) {
+    if (errnoCode(error) === 'ENOTDIR') return undefined;
+    throw usageError(`cannot access ${path}: ${describeCause(error)}`);
+  }
+}
+
 const isWithin = (inner: string, outer: string): boolean => inner.startsWith(outer.endsWith(sep) ? outer : outer + sep);
 
 function checkSource(path: string): string {
-  const stat = statSync(path, { throwIfNoEntry: false });
+  const stat = statIfExists(path);
   if (!stat) throw usageError(`source ${path} does not exist`);
   if (!stat.isDirectory()) throw usageError(`source ${path} is not a directory`);
   return realpathSync(path);
 }
 
 function checkReplica(path: string, source: string): string {
-  const stat = statSync(path, { throwIfNoEntry: false });
+  const stat = statIfExists(path);
   if (stat && !stat.isDirectory()) throw usageError(`replica ${path} is not a directory`);
   const real = realPathOf(path);
   if (real === source) throw usageError(`replica ${path} is the source itself`);
@@ -100,12 +110,12 @@ function checkReplica(path: string, source: string): string {
 
 /** Checks that the log file can be appended to, creating nothing: the nearest existing ancestor must be a writable directory. */
 function checkLogFile(path: string, replica: string): string {
-  const stat = statSync(path, { throwIfNoEntry: false });
+  const stat = statIfExists(path);
   if (stat?.isDirectory()) throw usageError(`log file ${path} is a directory`);
   const real = realPathOf(path);
   if (isWithin(real, replica)) throw usageError(`log file ${path} is inside the replica, which must hold only what the source holds`);
   let existing = stat ? path : dirname(path);
-  while (!statSync(existing, { throwIfNoEntry: false })) existing = dirname(existing);
+  while (!statIfExists(existing)) existing = dirname(existing);
   if (stat === undefined && !statSync(existing).isDirectory()) throw usageError(`log file ${path} cannot be created: ${existing} is not a directory`);
   try {
     accessSync(existing, constants.W_OK);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -184,6 +185,14 @@ Sync('a file that vanished between scan and copy is one failure; the rest of the
     await pool.close();
   }
   assert.equal(rsyncDiff(src, rep), '');
+});
+
+Sync('a FIFO in the source is never opened: skipped with a warning, the cycle finishes', async ({ src, rep }) => {
+  writeTree(src, { a: 'a' });
+  execFileSync('mkfifo', [join(src, 'pipe')]);
+  const r = await syncOnce(src, rep);
+  assert.equal(r.errors, ['skip special pipe: FIFOs, sockets and devices are not copied']);
+  assert.equal(readdirSync(rep), ['a']);
 });
 
 Sync.run();

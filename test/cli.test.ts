@@ -1,0 +1,112 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { CLI, removeDir, rsyncDiff, runCli, startCli, tempDir, writeTree } from './helpers.js';
+
+const Cli = suite<{ dir: string; src: string; rep: string; log: string }>('cli', { dir: '', src: '', rep: '', log: '' });
+Cli.before.each((ctx) => {
+  ctx.dir = tempDir();
+  ctx.src = join(ctx.dir, 'src');
+  ctx.rep = join(ctx.dir, 'replica');
+  ctx.log = join(ctx.dir, 'logs/sync.log');
+  writeTree(ctx.src, { 'a.txt': 'a', 'd/b.txt': 'b', 'old.txt': 'o' });
+});
+Cli.after.each((ctx) => removeDir(ctx.dir));
+
+const ISO = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z';
+
+Cli('the classic form with --once copies, logs each operation to console and file, exits 0', async ({ src, rep, log }) => {
+  const r = await runCli([src, rep, log, '10', '--once']);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(rsyncDiff(src, rep), '');
+  const file = readFileSync(log, 'utf8');
+  for (const op of ['create dir .', 'create file a.txt', 'create dir d', 'create file d/b.txt']) {
+    assert.match(file, new RegExp(`^${ISO} ${op}$`, 'm'));
+    assert.match(r.stdout, new RegExp(`^${ISO} ${op}$`, 'm'));
+  }
+  assert.match(file, new RegExp(`^${ISO} cycle done: 5 scanned, 5 created, 0 updated, 0 deleted, 0 failed, 0\\.0 MiB copied in \\d+\\.\\d\\ds \\([\\d.]+ MiB/s\\)$`, 'm'));
+
+  writeFileSync(join(src, 'a.txt'), 'changed');
+  removeDir(join(src, 'old.txt'));
+  const again = await runCli([src, rep, '--log-file', log, '--once', '--quiet']);
+  assert.is(again.code, 0);
+  assert.is(again.stdout, '', 'quiet keeps the console silent');
+  const appended = readFileSync(log, 'utf8');
+  assert.ok(appended.startsWith(file), 'the log file is appended to, never truncated');
+  assert.match(appended, new RegExp(`^${ISO} update file a.txt \\(content\\)$`, 'm'));
+  assert.match(appended, new RegExp(`^${ISO} delete file old.txt$`, 'm'));
+});
+
+Cli('--dry-run prints what would change and changes nothing', async ({ src, rep }) => {
+  const r = await runCli([src, rep, '--once', '--dry-run']);
+  assert.is(r.code, 0);
+  assert.match(r.stdout, /\[dry-run\] create file d\/b.txt/);
+  assert.ok(!existsSync(rep));
+});
+
+const badInputs: Array<[string, (c: { dir: string; src: string; rep: string }) => string[], RegExp]> = [
+  ['no arguments', () => [], /^replisync: missing <source> and <replica>/],
+  ['missing source', ({ dir, rep }) => [join(dir, 'nope'), rep, '--once'], /^replisync: source .*nope does not exist$/],
+  ['replica inside source', ({ src }) => [src, join(src, 'd/r'), '--once'], /^replisync: replica .* is inside the source /],
+  ['bad interval', ({ src, rep }) => [src, rep, 'x.log', 'never'], /^replisync: interval must be a positive duration such as 10, 10s, 5m or 1h \(got "never"\)$/],
+  ['log file is a directory', ({ dir, src, rep }) => [src, rep, dir, '--once'], /^replisync: log file .* is a directory$/],
+  ['unknown flag', ({ src, rep }) => [src, rep, '--frobnicate'], /^replisync: Unknown option `--frobnicate` \(see --help\)$/],
+  ['bad worker count', ({ src, rep }) => [src, rep, '--workers', '0'], /^replisync: --workers must be an integer from 1 to 256 \(got "0"\)$/],
+  ['bad chunk size', ({ src, rep }) => [src, rep, '--chunk-size', 'big'], /^replisync: --chunk-size must be a size of at least 4K/],
+  ['interval given twice', ({ src, rep }) => [src, rep, 'l.log', '5', '--interval', '6'], /^replisync: interval given twice/],
+];
+for (const [name, args, message] of badInputs) {
+  Cli(`bad input exits 2 with one line and touches nothing: ${name}`, async (ctx) => {
+    const before = readdirSync(ctx.dir).sort();
+    const r = await runCli(args(ctx), ctx.dir);
+    assert.is(r.code, 2);
+    assert.is(r.stdout, '');
+    assert.is(r.stderr.split('\n').length, 2, r.stderr);
+    assert.match(r.stderr.trimEnd(), message);
+    assert.equal(readdirSync(ctx.dir).sort(), before);
+  });
+}
+
+Cli('--help lists every flag and exits 0', async () => {
+  const r = await runCli(['--help']);
+  assert.is(r.code, 0);
+  for (const flag of ['--log-file', '--interval', '--once', '--workers', '--checksum', '--chunk-size', '--dry-run', '--quiet', '--verbose']) assert.ok(r.stdout.includes(flag), flag);
+});
+
+Cli('a failed entry is logged with its cause, the rest is copied, and --once exits 1', async ({ dir, src, rep }) => {
+  writeTree(src, { secret: 'root only' });
+  chmodSync(join(src, 'secret'), 0o000);
+  chmodSync(dir, 0o777);
+  // CI runs as root, who can read anything: run the CLI as nobody so permissions apply.
+  const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath] : [process.execPath];
+  const r = await new Promise<{ code: number | null; out: string; err: string }>((done) => {
+    const child = spawn(asUser[0] as string, [...asUser.slice(1), CLI, src, rep, '--once'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('close', (code) => done({ code, out, err }));
+  });
+  assert.is(r.code, 1, r.err);
+  assert.match(r.err, new RegExp(`^${ISO} ERROR create file secret failed: EACCES: permission denied \\(copyfile\\)$`, 'm'));
+  assert.match(r.out, /5 created, 0 updated, 0 deleted, 1 failed/);
+  assert.equal(readdirSync(rep).sort(), ['a.txt', 'd', 'old.txt']);
+});
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  Cli(`the periodic loop picks up a change, then stops cleanly on ${signal} with exit 0`, async ({ src, rep, log }) => {
+    const run = startCli([src, rep, log, '200ms']);
+    await run.waitFor(/cycle done/);
+    writeFileSync(join(src, 'new.txt'), 'new');
+    await run.waitFor(/create file new\.txt/);
+    run.child.kill(signal);
+    assert.is(await run.exit, 0, run.output());
+    assert.match(run.output(), new RegExp(`${signal} received`));
+    assert.match(readFileSync(log, 'utf8'), new RegExp(`^${ISO} stopped$`, 'm'));
+    assert.is(rsyncDiff(src, rep), '');
+  });
+}
+
+Cli.run();

@@ -1,0 +1,110 @@
+import { execFileSync } from 'node:child_process';
+import { lstatSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import copy from '../workers/copy.js';
+import hash, { type HashJob } from '../workers/hash.js';
+import { compareContents } from '../src/compare.js';
+import { WorkerPool } from '../src/pool.js';
+import { scanTree } from '../src/scan.js';
+import type { Entry } from '../src/types.js';
+import { removeDir, tempDir, writeTree } from './helpers.js';
+
+const W = suite<{ dir: string }>('workers', { dir: '' });
+W.before.each((ctx) => {
+  ctx.dir = tempDir();
+});
+W.after.each((ctx) => removeDir(ctx.dir));
+
+const noCancel = (): Int32Array => new Int32Array(new SharedArrayBuffer(4));
+
+W('hash: equal and different ranges, a range past a difference, and a missing file as a cause', async ({ dir }) => {
+  const data = Buffer.alloc(10_000, 7);
+  const other = Buffer.from(data);
+  other[6000] = 8;
+  writeTree(dir, { a: data, b: other });
+  const job = (offset: number, length: number, replica = 'b'): HashJob => ({ source: join(dir, 'a'), replica: join(dir, replica), offset, length, slot: -1 });
+  const verdicts = await hash({ jobs: [job(0, 6000), job(6000, 4000), job(0, 10_000), job(0, 10, 'missing')], cancel: noCancel(), blockSize: 4096 });
+  assert.equal(verdicts.slice(0, 3), [true, false, false]);
+  assert.match(String(verdicts[3]), /^ENOENT: no such file or directory \(open\)$/);
+});
+
+W('hash: a raised cancel flag stops a pair without reading it', async ({ dir }) => {
+  writeTree(dir, { a: 'same', b: 'same' });
+  const cancel = noCancel();
+  Atomics.store(cancel, 0, 1);
+  assert.equal(await hash({ jobs: [{ source: join(dir, 'a'), replica: join(dir, 'b'), offset: 0, length: 4, slot: 0 }], cancel, blockSize: 4096 }), [false]);
+});
+
+W('copy: files and symlinks land by rename with mode and mtime; failures come back as data', ({ dir }) => {
+  writeTree(dir, { src: 'content', 'out/old': 'old content' });
+  const results = copy({
+    stop: noCancel(),
+    jobs: [
+      { kind: 'file', from: join(dir, 'src'), to: join(dir, 'out/old'), mode: 0o640, mtime: 1_600_000_000.5, replacing: false },
+      { kind: 'symlink', link: '../src', to: join(dir, 'out/link'), mtime: 1_600_000_001, replacing: false },
+      { kind: 'file', from: join(dir, 'nope'), to: join(dir, 'out/new'), mode: 0o644, mtime: 1, replacing: false },
+      { kind: 'meta', to: join(dir, 'src'), mode: 0o600, mtime: 1_500_000_000 },
+    ],
+  });
+  assert.equal(results.slice(0, 2), [{ ok: true }, { ok: true }]);
+  assert.equal(results[2], { ok: false, cause: 'ENOENT: no such file or directory (copyfile)' });
+  assert.is(readFileSync(join(dir, 'out/old'), 'utf8'), 'content');
+  assert.is(statSync(join(dir, 'out/old')).mode & 0o777, 0o640);
+  assert.is(statSync(join(dir, 'out/old')).mtimeMs, 1_600_000_000_500);
+  assert.is(readlinkSync(join(dir, 'out/link')), '../src');
+  assert.is(lstatSync(join(dir, 'out/link')).mtimeMs, 1_600_000_001_000);
+  assert.is(statSync(join(dir, 'src')).mode & 0o777, 0o600);
+  assert.equal(readdirSync(join(dir, 'out')).sort(), ['link', 'old'], 'no temporary file is left behind');
+});
+
+W('copy: a raised stop flag skips jobs not yet started', ({ dir }) => {
+  writeTree(dir, { src: 'x' });
+  const stop = noCancel();
+  Atomics.store(stop, 0, 1);
+  assert.equal(copy({ stop, jobs: [{ kind: 'file', from: join(dir, 'src'), to: join(dir, 'dst'), mode: 0o644, mtime: 1, replacing: false }] }), [{ ok: 'skipped' }]);
+});
+
+W('scan: kinds, sizes, modes and link targets; symlinks are not followed; FIFOs are listed as special', ({ dir }) => {
+  writeTree(dir, { 'd/f': 'abc', l: { link: 'd' }, 'l2': { link: '/etc' } });
+  execFileSync('mkfifo', [join(dir, 'fifo')]);
+  const snap = scanTree(dir);
+  const pick = (p: string): Partial<Entry> | undefined => {
+    const e = snap.entries.get(p);
+    return e && { kind: e.kind, size: e.size, target: e.target };
+  };
+  assert.equal([...snap.entries.keys()].sort(), ['', 'd', 'd/f', 'fifo', 'l', 'l2']);
+  assert.equal(pick('d/f'), { kind: 'file', size: 3, target: undefined });
+  assert.equal(pick('l'), { kind: 'symlink', size: 0, target: 'd' });
+  assert.equal(pick('fifo')?.kind, 'special');
+  assert.is(snap.entries.get('d/f')?.mode, statSync(join(dir, 'd/f')).mode & 0o7777);
+  assert.equal(snap.unreadable, []);
+});
+
+W('scan: a missing root is an empty snapshot', ({ dir }) => {
+  assert.is(scanTree(join(dir, 'absent')).entries.size, 0);
+});
+
+W('pool: scan, multi-range compare with an early mismatch, and copy all run on real threads', async ({ dir }) => {
+  const chunk = 4096;
+  const big = Buffer.alloc(chunk * 8, 1);
+  const bigChanged = Buffer.from(big);
+  bigChanged[chunk * 2] = 2;
+  writeTree(dir, { 's/big': big, 'r/big': bigChanged, 's/same': big, 'r/same': big, 's/small': 'abc', 'r/small': 'abd', 's/empty': '', 'r/empty': '' });
+  const pool = new WorkerPool(2, (error) => assert.unreachable(error.message));
+  try {
+    const snap = await pool.scan(join(dir, 's'));
+    assert.is(snap.entries.size, 5);
+    const pairs = ['big', 'same', 'small', 'empty'].map((p) => snap.entries.get(p) as Entry);
+    const { verdicts } = await compareContents(pool, join(dir, 's'), join(dir, 'r'), pairs, { chunkSize: chunk });
+    assert.equal(Object.fromEntries(verdicts), { big: false, same: true, small: false, empty: true });
+    const [result] = await pool.copy({ stop: noCancel(), jobs: [{ kind: 'file', from: join(dir, 's/big'), to: join(dir, 'r/big'), mode: 0o644, mtime: 1, replacing: false }] });
+    assert.equal(result, { ok: true });
+    assert.ok(readFileSync(join(dir, 'r/big')).equals(big));
+  } finally {
+    await pool.close();
+  }
+});
+
+W.run();
