@@ -70,8 +70,8 @@ Sync('a varied tree becomes an exact copy, and a second cycle does nothing', asy
 });
 
 Sync('every kind change converges', async ({ src, rep }) => {
-  writeTree(rep, { 'f2d': 'was a file', 'd2f/x/y': 'was a dir', 'f2l': 'was a file', 'l2f': { link: 'somewhere' }, 'd2l/z': 'was a dir', 'retarget': { link: 'old' } });
-  writeTree(src, { 'f2d/inside': 'now a dir', 'd2f': 'now a file', 'f2l': { link: 'd2f' }, 'l2f': 'now a file', 'd2l': { link: 'f2d' }, 'retarget': { link: 'new' } });
+  writeTree(rep, { f2d: 'was a file', 'd2f/x/y': 'was a dir', f2l: 'was a file', l2f: { link: 'somewhere' }, 'd2l/z': 'was a dir', l2d: { link: 'f2d' }, retarget: { link: 'old' } });
+  writeTree(src, { 'f2d/inside': 'now a dir', d2f: 'now a file', f2l: { link: 'd2f' }, l2f: 'now a file', d2l: { link: 'f2d' }, 'l2d/in': 'now a dir', retarget: { link: 'new' } });
   const r = await syncOnce(src, rep);
   assert.equal(r.errors, []);
   assert.equal(rsyncDiff(src, rep), '');
