@@ -1,6 +1,8 @@
 import { lstatSync, mkdirSync, rmdirSync, unlinkSync, chmodSync, utimesSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { CopyJob } from '../workers/copy.js';
 import { describeCause, errnoCode } from './errors.js';
+import { assertRealDir } from './guard.js';
 import type { Logger } from './log.js';
 import { toUtimeSeconds } from './mtime.js';
 import type { Action, Plan } from './plan.js';
@@ -70,20 +72,32 @@ export async function execute(plan: Plan, ctx: ExecuteContext): Promise<Outcome>
     }
   };
   const replicaPath = (entry: Entry): string => (entry.path === '' ? ctx.replicaRoot : `${ctx.replicaRoot}/${entry.path}`);
+  const verified = new Set<string>();
+  const remove = (entry: Entry): void => removeEntry(replicaPath(entry), entry, verified);
+  const stamp = (entry: Entry): void => stampDir(replicaPath(entry), entry, verified);
 
-  for (const action of plan.clear) local(action, () => remove(replicaPath(action.entry), action.entry));
+  for (const entry of plan.leftovers) {
+    try {
+      remove(entry);
+      ctx.log.info(`remove leftover temporary file ${entry.path}`);
+    } catch (error) {
+      ctx.log.error(`remove leftover temporary file ${entry.path} failed: ${describeCause(error)}`);
+      outcome.failed++;
+    }
+  }
+  for (const action of plan.clear) local(action, () => remove(action.entry));
   for (const action of plan.dirs) {
     if (stopped()) return outcome;
-    local(action, () => makeDir(replicaPath(action.entry), action));
+    local(action, () => makeDir(replicaPath(action.entry), action, verified));
   }
   if (stopped()) return outcome;
   await transfer(plan.transfers, ctx, done, failed);
   if (stopped()) return outcome;
-  for (const action of plan.deletes) local(action, () => remove(replicaPath(action.entry), action.entry));
-  for (const action of plan.dirMeta) local(action, () => stamp(replicaPath(action.entry), action.entry));
+  for (const action of plan.deletes) local(action, () => remove(action.entry));
+  for (const action of plan.dirMeta) local(action, () => stamp(action.entry));
   for (const entry of plan.restamp) {
     try {
-      stamp(replicaPath(entry), entry);
+      stamp(entry);
     } catch (error) {
       failed({ op: 'update', entry, change: 'metadata' }, describeCause(error));
     }
@@ -91,7 +105,8 @@ export async function execute(plan: Plan, ctx: ExecuteContext): Promise<Outcome>
   return outcome;
 }
 
-function remove(path: string, entry: Entry): void {
+function removeEntry(path: string, entry: Entry, verified: Set<string>): void {
+  assertRealDir(dirname(path), verified);
   try {
     if (entry.kind === 'dir') rmdirSync(path);
     else unlinkSync(path);
@@ -101,13 +116,17 @@ function remove(path: string, entry: Entry): void {
   }
 }
 
-function makeDir(path: string, action: Action): void {
+function makeDir(path: string, action: Action, verified: Set<string>): void {
+  if (action.entry.path !== '') assertRealDir(dirname(path), verified);
   if (action.op === 'update' && !lstatSync(path, { throwIfNoEntry: false })?.isDirectory()) unlinkSync(path);
   // Owner-writable while filled; the source's mode is applied once the contents are done.
   mkdirSync(path, { mode: 0o700, recursive: action.entry.path === '' });
 }
 
-function stamp(path: string, entry: Entry): void {
+function stampDir(path: string, entry: Entry, verified: Set<string>): void {
+  if (entry.path !== '') assertRealDir(dirname(path), verified);
+  // chmod follows symlinks: only stamp what is still a real directory.
+  if (!lstatSync(path).isDirectory()) throw new Error('it is no longer a directory');
   chmodSync(path, entry.mode);
   const seconds = toUtimeSeconds(entry.mtimeNs);
   utimesSync(path, seconds, seconds);
@@ -120,7 +139,7 @@ function toJob(action: Action, ctx: ExecuteContext): CopyJob {
   const replacing = action.op === 'update' && action.change === 'kind';
   if (action.op === 'update' && action.change === 'metadata') return { kind: 'meta', to, mode: entry.kind === 'symlink' ? undefined : entry.mode, mtime };
   if (entry.kind === 'symlink') return { kind: 'symlink', link: entry.target ?? '', to, mtime, replacing };
-  return { kind: 'file', from: `${ctx.sourceRoot}/${entry.path}`, to, mode: entry.mode, mtime, replacing };
+  return { kind: 'file', from: `${ctx.sourceRoot}/${entry.path}`, to, mode: entry.mode, mtime, size: entry.size, mtimeNs: entry.mtimeNs, replacing };
 }
 
 async function transfer(actions: readonly Action[], ctx: ExecuteContext, done: (a: Action) => void, failed: (a: Action, cause: string) => void): Promise<void> {
@@ -133,6 +152,7 @@ async function transfer(actions: readonly Action[], ctx: ExecuteContext, done: (
           const action = batch[i] as Action;
           if (result.ok === true) done(action);
           else if (result.ok === false) failed(action, result.cause);
+          else if (result.ok === 'changed') ctx.log.warn(`${describe(action)} not done: the source ${result.reason}; left for the next cycle`);
         }),
       ),
     );

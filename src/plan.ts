@@ -1,4 +1,5 @@
 import { sameMtime } from './mtime.js';
+import { isTempName } from './temp.js';
 import type { Entry, Snapshot } from './types.js';
 
 /** What an update changes on an entry that exists on both sides. */
@@ -26,6 +27,8 @@ export interface Plan {
   readonly restamp: Entry[];
   /** Source FIFOs, sockets and devices: never opened, never copied. */
   readonly skipped: Entry[];
+  /** Our temporary files left in the replica by a run that was killed: removed first, not counted as deletions. */
+  readonly leftovers: Entry[];
 }
 
 export interface PlanOptions {
@@ -58,7 +61,7 @@ const parentOf = (path: string): string | undefined => (path === '' ? undefined 
  * the hash decides between a content copy and a metadata fix.
  */
 export function plan(source: Snapshot, replica: Snapshot, options: PlanOptions, verdicts: Verdicts): Plan {
-  const result: Plan = { clear: [], dirs: [], transfers: [], deletes: [], dirMeta: [], restamp: [], skipped: [] };
+  const result: Plan = { clear: [], dirs: [], transfers: [], deletes: [], dirMeta: [], restamp: [], skipped: [], leftovers: [] };
   const disturbed = new Set<string>();
   const disturb = (path: string): void => {
     const parent = parentOf(path);
@@ -137,6 +140,8 @@ function planRemovals(source: Snapshot, replica: Snapshot, result: Plan, disturb
     } else if (s && s.kind !== r.kind && s.kind !== 'special') {
       // The entry itself is replaced by its update action; only its contents are listed.
       cleared.add(r.path);
+    } else if (!s && r.kind === 'file' && isTempName(r.path.slice(r.path.lastIndexOf('/') + 1))) {
+      result.leftovers.push(r);
     } else if (!s && !unseen.has(r.path)) {
       deletes.push({ op: 'delete', entry: r });
       disturb(r.path);
@@ -145,4 +150,18 @@ function planRemovals(source: Snapshot, replica: Snapshot, result: Plan, disturb
   // Snapshots list parents before children, so the reverse lists children first.
   result.clear.push(...clear.reverse());
   result.deletes.push(...deletes.reverse());
+}
+
+/**
+ * `--max-delete`: when a plan removes more than `max` replica entries, it removes none of
+ * them. Creates and updates still run, but not kind changes, which replace what is there.
+ */
+export function limitDeletes(p: Plan, max: number): { plan: Plan; withheld: number } {
+  const removals = p.clear.length + p.deletes.length;
+  if (removals <= max) return { plan: p, withheld: 0 };
+  const keep = (a: Action): boolean => !(a.op === 'update' && a.change === 'kind');
+  return {
+    plan: { ...p, clear: [], deletes: [], dirs: p.dirs.filter(keep), transfers: p.transfers.filter(keep) },
+    withheld: removals,
+  };
 }

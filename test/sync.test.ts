@@ -167,7 +167,7 @@ Sync('a dry run reports and changes nothing, not even creating the replica', asy
   assert.ok(!existsSync(rep));
 });
 
-Sync('a file that vanished between scan and copy is one failure; the rest of the cycle goes on', async ({ src, rep }) => {
+Sync('a file that vanished between scan and copy is a warning, not a failure; the rest of the cycle goes on', async ({ src, rep }) => {
   writeTree(src, { a: 'a', b: 'b', c: 'c' });
   const { log, lines, errors } = captureLogger();
   const pool = new WorkerPool(2, (error) => assert.unreachable(error.message));
@@ -176,15 +176,15 @@ Sync('a file that vanished between scan and copy is one failure; the rest of the
     const { plan } = await planCycle(pool, options, log);
     unlinkSync(join(src, 'b'));
     const outcome = await execute(plan, { pool, sourceRoot: src, replicaRoot: rep, log, stop: new Int32Array(new SharedArrayBuffer(4)) });
-    assert.equal([outcome.created, outcome.failed], [3, 1]);
-    assert.is(errors.length, 1);
-    assert.match(errors[0] ?? '', /^create file b failed: ENOENT: no such file or directory \(copyfile\)$/);
+    assert.equal([outcome.created, outcome.failed], [3, 0]);
+    assert.equal(errors, ['create file b not done: the source vanished before it could be copied; left for the next cycle']);
     assert.ok(lines.includes('create file c'));
     assert.equal(readdirSync(rep).sort(), ['a', 'c']);
   } finally {
     await pool.close();
   }
-  assert.equal(rsyncDiff(src, rep), '');
+  await syncOnce(src, rep);
+  assert.equal(rsyncDiff(src, rep), '', 'the next cycle converges');
 });
 
 Sync('a FIFO in the source is never opened: skipped with a warning, the cycle finishes', async ({ src, rep }) => {

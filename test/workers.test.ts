@@ -3,7 +3,7 @@ import { lstatSync, readFileSync, readdirSync, readlinkSync, statSync } from 'no
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import copy from '../workers/copy.js';
+import copy, { type CopyJob } from '../workers/copy.js';
 import hash, { type HashJob } from '../workers/hash.js';
 import { compareContents } from '../src/compare.js';
 import { WorkerPool } from '../src/pool.js';
@@ -18,6 +18,12 @@ W.before.each((ctx) => {
 W.after.each((ctx) => removeDir(ctx.dir));
 
 const noCancel = (): Int32Array => new Int32Array(new SharedArrayBuffer(4));
+
+/** A file copy job for `from` as it is now (as a scan would have seen it). */
+function fileJob(from: string, to: string, extra: Partial<Extract<CopyJob, { kind: 'file' }>> = {}): CopyJob {
+  const stat = lstatSync(from, { bigint: true, throwIfNoEntry: false });
+  return { kind: 'file', from, to, mode: 0o644, mtime: 1, size: Number(stat?.size ?? 0), mtimeNs: stat?.mtimeNs ?? 0n, replacing: false, ...extra };
+}
 
 W('hash: equal and different ranges, a range past a difference, and a missing file as a cause', async ({ dir }) => {
   const data = Buffer.alloc(10_000, 7);
@@ -42,14 +48,14 @@ W('copy: files and symlinks land by rename with mode and mtime; failures come ba
   const results = copy({
     stop: noCancel(),
     jobs: [
-      { kind: 'file', from: join(dir, 'src'), to: join(dir, 'out/old'), mode: 0o640, mtime: 1_600_000_000.5, replacing: false },
+      fileJob(join(dir, 'src'), join(dir, 'out/old'), { mode: 0o640, mtime: 1_600_000_000.5 }),
       { kind: 'symlink', link: '../src', to: join(dir, 'out/link'), mtime: 1_600_000_001, replacing: false },
-      { kind: 'file', from: join(dir, 'nope'), to: join(dir, 'out/new'), mode: 0o644, mtime: 1, replacing: false },
+      fileJob(join(dir, 'src'), join(dir, 'out/missing/new')),
       { kind: 'meta', to: join(dir, 'src'), mode: 0o600, mtime: 1_500_000_000 },
     ],
   });
   assert.equal(results.slice(0, 2), [{ ok: true }, { ok: true }]);
-  assert.equal(results[2], { ok: false, cause: 'ENOENT: no such file or directory (copyfile)' });
+  assert.equal(results[2], { ok: false, cause: 'ENOENT: no such file or directory (realpath)' });
   assert.is(readFileSync(join(dir, 'out/old'), 'utf8'), 'content');
   assert.is(statSync(join(dir, 'out/old')).mode & 0o777, 0o640);
   assert.is(statSync(join(dir, 'out/old')).mtimeMs, 1_600_000_000_500);
@@ -59,11 +65,31 @@ W('copy: files and symlinks land by rename with mode and mtime; failures come ba
   assert.equal(readdirSync(join(dir, 'out')).sort(), ['link', 'old'], 'no temporary file is left behind');
 });
 
+W('copy: a source that changed or vanished since the scan is not written, and leaves no temporary file', ({ dir }) => {
+  writeTree(dir, { src: 'new content', 'out/f': 'old content' });
+  const stale = fileJob(join(dir, 'src'), join(dir, 'out/f'), { mtimeNs: 1n });
+  const results = copy({ stop: noCancel(), jobs: [stale, fileJob(join(dir, 'gone'), join(dir, 'out/g'))] });
+  assert.equal(results, [
+    { ok: 'changed', reason: 'changed while it was copied' },
+    { ok: 'changed', reason: 'vanished before it could be copied' },
+  ]);
+  assert.is(readFileSync(join(dir, 'out/f'), 'utf8'), 'old content');
+  assert.equal(readdirSync(join(dir, 'out')), ['f']);
+});
+
+W('copy: nothing is written through a replica directory that became a symlink', ({ dir }) => {
+  writeTree(dir, { src: 'x', 'outside/keep': 'keep', 'rep/sub': { link: '../outside' } });
+  const [result] = copy({ stop: noCancel(), jobs: [fileJob(join(dir, 'src'), join(dir, 'rep/sub/keep'))] });
+  assert.match(String(result?.ok === false && result.cause), /rep\/sub leads through a symlink to .*outside: nothing is written or deleted there/);
+  assert.is(readFileSync(join(dir, 'outside/keep'), 'utf8'), 'keep');
+  assert.equal(readdirSync(join(dir, 'outside')), ['keep']);
+});
+
 W('copy: a raised stop flag skips jobs not yet started', ({ dir }) => {
   writeTree(dir, { src: 'x' });
   const stop = noCancel();
   Atomics.store(stop, 0, 1);
-  assert.equal(copy({ stop, jobs: [{ kind: 'file', from: join(dir, 'src'), to: join(dir, 'dst'), mode: 0o644, mtime: 1, replacing: false }] }), [{ ok: 'skipped' }]);
+  assert.equal(copy({ stop, jobs: [fileJob(join(dir, 'src'), join(dir, 'dst'))] }), [{ ok: 'skipped' }]);
 });
 
 W('scan: kinds, sizes, modes and link targets; symlinks are not followed; FIFOs are listed as special', ({ dir }) => {
@@ -99,7 +125,7 @@ W('pool: scan, multi-range compare with an early mismatch, and copy all run on r
     const pairs = ['big', 'same', 'small', 'empty'].map((p) => snap.entries.get(p) as Entry);
     const { verdicts } = await compareContents(pool, join(dir, 's'), join(dir, 'r'), pairs, { chunkSize: chunk });
     assert.equal(Object.fromEntries(verdicts), { big: false, same: true, small: false, empty: true });
-    const [result] = await pool.copy({ stop: noCancel(), jobs: [{ kind: 'file', from: join(dir, 's/big'), to: join(dir, 'r/big'), mode: 0o644, mtime: 1, replacing: false }] });
+    const [result] = await pool.copy({ stop: noCancel(), jobs: [fileJob(join(dir, 's/big'), join(dir, 'r/big'))] });
     assert.equal(result, { ok: true });
     assert.ok(readFileSync(join(dir, 'r/big')).equals(big));
   } finally {
