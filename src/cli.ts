@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { cac } from 'cac';
 import { ReplisyncError } from './errors.js';
+import { acquireLock } from './lock.js';
 import { createRunLogger, type RunLogger } from './log.js';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_INTERVAL, resolveOptions, type ResolvedOptions, type UserOptions } from './options.js';
 import { WorkerPool } from './pool.js';
@@ -27,6 +28,8 @@ function parseArgs(argv: string[]): UserOptions | undefined {
     .option('--checksum', 'Compare the content of every same-size pair, not only when mtimes differ')
     .option('--chunk-size <bytes>', `Hash large files in ranges of this size: 64K, 8M… (default: ${DEFAULT_CHUNK_SIZE})`)
     .option('--dry-run', 'Print what would change; change nothing')
+    .option('--allow-empty-source', 'Let an empty source empty the replica (refused by default)')
+    .option('--max-delete <n>', 'Delete nothing in a cycle that would delete more than n entries')
     .option('--quiet', 'Console shows warnings and errors only (the log file keeps everything)')
     .option('--verbose', 'Console shows debug detail too')
     .example('replisync ./src ./replica ./sync.log 10');
@@ -59,6 +62,8 @@ function parseArgs(argv: string[]): UserOptions | undefined {
     interval: positionalOrFlag('interval', interval, flags.interval),
     workers: single('workers', flags.workers),
     chunkSize: single('chunk-size', flags.chunkSize),
+    maxDelete: single('max-delete', flags.maxDelete),
+    allowEmptySource: flags.allowEmptySource === true,
     once: flags.once === true,
     checksum: flags.checksum === true,
     dryRun: flags.dryRun === true,
@@ -80,6 +85,9 @@ async function main(argv: string[]): Promise<number> {
   const user = parseArgs(argv);
   if (user === undefined) return EXIT_OK;
   const options = resolveOptions(user);
+  // A dry run writes nothing, so it may run beside a real one.
+  const lock = options.dryRun ? undefined : acquireLock(options.replica);
+  process.on('exit', () => lock?.release());
   const { log, close } = openLogger(options);
   const pool = new WorkerPool(options.workers, (error) => log.error(`worker failed: ${error.message}`));
   const stop = new Int32Array(new SharedArrayBuffer(4));
@@ -115,6 +123,7 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await pool.close();
     close();
+    lock?.release();
   }
   return options.once && failed > 0 ? EXIT_ENTRIES_FAILED : EXIT_OK;
 }

@@ -15,6 +15,8 @@ export interface UserOptions {
   checksum?: boolean;
   chunkSize?: string | number;
   dryRun?: boolean;
+  allowEmptySource?: boolean;
+  maxDelete?: string | number;
   quiet?: boolean;
   verbose?: boolean;
 }
@@ -30,6 +32,9 @@ export interface ResolvedOptions {
   readonly checksum: boolean;
   readonly chunkSize: number;
   readonly dryRun: boolean;
+  readonly allowEmptySource: boolean;
+  /** No deletion at all in a cycle that would delete more than this. */
+  readonly maxDelete: number | undefined;
   readonly verbosity: Verbosity;
 }
 
@@ -60,6 +65,12 @@ export function parseSize(field: string, value: string | number): number {
 export function parseWorkers(value: string | number): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS) throw usageError(`--workers must be an integer from 1 to ${MAX_WORKERS} (got "${value}")`);
+  return n;
+}
+
+export function parseMaxDelete(value: string | number): number {
+  const n = Number(value);
+  if (String(value).trim() === '' || !Number.isSafeInteger(n) || n < 0) throw usageError(`--max-delete must be a whole number of entries, 0 or more (got "${value}")`);
   return n;
 }
 
@@ -142,6 +153,8 @@ export function resolveOptions(user: UserOptions): ResolvedOptions {
     checksum: user.checksum ?? false,
     chunkSize: parseSize('--chunk-size', user.chunkSize ?? DEFAULT_CHUNK_SIZE),
     dryRun: user.dryRun ?? false,
+    allowEmptySource: user.allowEmptySource ?? false,
+    maxDelete: user.maxDelete === undefined ? undefined : parseMaxDelete(user.maxDelete),
     verbosity: user.quiet ? 'quiet' : user.verbose ? 'verbose' : 'normal',
   };
 }

@@ -2,7 +2,7 @@ import { ReplisyncError } from './errors.js';
 import { compareContents } from './compare.js';
 import { describe, emptyOutcome, execute, tally, type Outcome } from './execute.js';
 import type { Logger } from './log.js';
-import { pairsToHash, plan, type Action, type Plan } from './plan.js';
+import { limitDeletes, pairsToHash, plan, type Action, type Plan } from './plan.js';
 import type { WorkerPool } from './pool.js';
 
 /** What one sync between a source and a replica needs to know. */
@@ -12,6 +12,10 @@ export interface CycleOptions {
   readonly checksum: boolean;
   readonly chunkSize: number;
   readonly dryRun: boolean;
+  /** Let an empty source empty a populated replica (refused by default: an unmounted disk looks empty). */
+  readonly allowEmptySource: boolean;
+  /** No deletion at all in a cycle that would delete more than this. */
+  readonly maxDelete: number | undefined;
 }
 
 export interface CycleReport extends Outcome {
@@ -23,9 +27,12 @@ export interface CycleReport extends Outcome {
 export const planActions = (p: Plan): Action[] => [...p.clear, ...p.dirs, ...p.transfers, ...p.deletes, ...p.dirMeta];
 
 /** Scans both trees at once on the pool, hashes the pairs that need it, and plans. */
-export async function planCycle(pool: WorkerPool, options: Omit<CycleOptions, 'dryRun'>, log: Logger): Promise<{ plan: Plan; scanned: number; failed: number }> {
+export async function planCycle(pool: WorkerPool, options: Omit<CycleOptions, 'dryRun' | 'maxDelete'>, log: Logger): Promise<{ plan: Plan; scanned: number; failed: number }> {
   const [source, replica] = await Promise.all([pool.scan(options.source), pool.scan(options.replica)]);
   if (source.entries.get('')?.kind !== 'dir') throw new ReplisyncError('fatal', `source ${options.source} is no longer a directory`);
+  if (!options.allowEmptySource && source.entries.size === 1 && source.unreadable.length === 0 && replica.entries.size > 1) {
+    throw new ReplisyncError('fatal', `source ${options.source} is empty but the replica is not: refusing to delete everything (is a disk not mounted?); pass --allow-empty-source to allow it`);
+  }
   for (const failure of [...source.unreadable, ...replica.unreadable]) log.error(`cannot read ${failure.path === '' ? '.' : failure.path}: ${failure.cause}`);
   const pairs = pairsToHash(source, replica, options);
   const { verdicts, unreadable } = await compareContents(pool, options.source, options.replica, pairs, options);
@@ -40,17 +47,19 @@ export async function planCycle(pool: WorkerPool, options: Omit<CycleOptions, 'd
 export async function runCycle(pool: WorkerPool, options: CycleOptions, log: Logger, stop: Int32Array): Promise<CycleReport> {
   const started = performance.now();
   const planned = await planCycle(pool, options, log);
+  const { plan: toRun, withheld } = options.maxDelete === undefined ? { plan: planned.plan, withheld: 0 } : limitDeletes(planned.plan, options.maxDelete);
+  if (withheld > 0) log.error(`--max-delete ${options.maxDelete}: this cycle would delete ${withheld} entries, so it deletes none (and makes no kind change)`);
   let outcome: Outcome;
   if (options.dryRun) {
     outcome = emptyOutcome();
-    for (const action of planActions(planned.plan)) {
+    for (const action of planActions(toRun)) {
       log.info(`[dry-run] ${describe(action)}`);
       tally(outcome, action);
     }
   } else {
-    outcome = await execute(planned.plan, { pool, sourceRoot: options.source, replicaRoot: options.replica, log, stop });
+    outcome = await execute(toRun, { pool, sourceRoot: options.source, replicaRoot: options.replica, log, stop });
   }
-  const report: CycleReport = { ...outcome, failed: outcome.failed + planned.failed, scanned: planned.scanned, durationMs: performance.now() - started };
+  const report: CycleReport = { ...outcome, failed: outcome.failed + planned.failed + (withheld > 0 ? 1 : 0), scanned: planned.scanned, durationMs: performance.now() - started };
   log.info(summarize(report, options.dryRun));
   return report;
 }

@@ -62,7 +62,7 @@ export async function syncOnce(source: string, replica: string, options: Partial
   });
   const { log, lines, errors } = captureLogger();
   try {
-    const report = await runCycle(pool, { source, replica, checksum: false, chunkSize: 8 * 1024 * 1024, dryRun: false, ...options }, log, new Int32Array(new SharedArrayBuffer(4)));
+    const report = await runCycle(pool, { source, replica, checksum: false, chunkSize: 8 * 1024 * 1024, dryRun: false, allowEmptySource: false, maxDelete: undefined, ...options }, log, new Int32Array(new SharedArrayBuffer(4)));
     return { ...report, lines, errors };
   } finally {
     await pool.close();

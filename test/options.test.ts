@@ -2,7 +2,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite, test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseDuration, parseSize, parseWorkers, resolveOptions, type UserOptions } from '../src/options.js';
+import { parseDuration, parseMaxDelete, parseSize, parseWorkers, resolveOptions, type UserOptions } from '../src/options.js';
 import { removeDir, tempDir } from './helpers.js';
 
 const durations: Array<[string | number, number]> = [
@@ -31,6 +31,9 @@ const sizes: Array<[string, number]> = [
 for (const [input, bytes] of sizes) test(`size ${input} → ${bytes}`, () => assert.is(parseSize('--chunk-size', input), bytes));
 for (const bad of ['1K', '0', 'lots', '8T']) {
   test(`size "${bad}" is refused`, () => assert.throws(() => parseSize('--chunk-size', bad), /--chunk-size must be a size of at least 4K/));
+}
+for (const bad of ['-1', '1.5', 'x', '']) {
+  test(`max-delete "${bad}" is refused`, () => assert.throws(() => parseMaxDelete(bad), /^--max-delete must be a whole number of entries, 0 or more/));
 }
 for (const bad of ['0', '1.5', 'x', '1000']) {
   test(`workers "${bad}" is refused`, () => assert.throws(() => parseWorkers(bad), /--workers must be an integer from 1 to 256/));
@@ -72,7 +75,7 @@ Resolve('defaults are filled in and paths made absolute', ({ dir }) => {
   const o = resolveOptions({ source: join(dir, 'src'), replica: join(dir, 'new/replica') });
   assert.equal(
     { ...o, workers: o.workers > 0 },
-    { source: join(dir, 'src'), replica: join(dir, 'new/replica'), logFile: undefined, intervalMs: 60_000, once: false, workers: true, checksum: false, chunkSize: 8 * 1024 * 1024, dryRun: false, verbosity: 'normal' },
+    { source: join(dir, 'src'), replica: join(dir, 'new/replica'), logFile: undefined, intervalMs: 60_000, once: false, workers: true, checksum: false, chunkSize: 8 * 1024 * 1024, dryRun: false, allowEmptySource: false, maxDelete: undefined, verbosity: 'normal' },
   );
 });
 

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { describe } from '../src/execute.js';
-import { pairsToHash, plan, type Plan, type Verdicts } from '../src/plan.js';
+import { limitDeletes, pairsToHash, plan, type Plan, type Verdicts } from '../src/plan.js';
 import { planActions } from '../src/sync.js';
 import type { Entry, Snapshot } from '../src/types.js';
 
@@ -78,6 +78,21 @@ test('a created replica root and its created subdirectories are stamped', () => 
   const p = plan(snap({ d: dir() }), { root: '/r', entries: new Map(), unreadable: [] }, quick, noVerdicts);
   assert.equal(lines(p), ['create dir .', 'create dir d']);
   assert.equal(p.restamp.map((e) => e.path).sort(), ['', 'd']);
+});
+
+test('our leftover temporary files are removed apart, other dot files are ordinary deletes', () => {
+  const p = plan(snap({ d: dir() }), snap({ d: dir(), 'd/.photo.jpg.123-0-7.replisync-tmp': file(5), '.notes.replisync-tmp.bak': file(1) }), quick, noVerdicts);
+  assert.equal(p.leftovers.map((e) => e.path), ['d/.photo.jpg.123-0-7.replisync-tmp']);
+  assert.equal(lines(p), ['delete file .notes.replisync-tmp.bak']);
+});
+
+test('max-delete: at the limit everything runs; over it no removal and no kind change, the rest still runs', () => {
+  const p = plan(snap({ n: file(1), k: dir() }), snap({ a: file(1), b: file(1), k: file(1) }), quick, noVerdicts);
+  assert.equal(lines(limitDeletes(p, 2).plan), lines(p));
+  assert.is(limitDeletes(p, 2).withheld, 0);
+  const over = limitDeletes(p, 1);
+  assert.is(over.withheld, 2);
+  assert.equal(lines(over.plan), ['create file n']);
 });
 
 test.run();

@@ -172,7 +172,7 @@ Sync('a file that vanished between scan and copy is a warning, not a failure; th
   const { log, lines, errors } = captureLogger();
   const pool = new WorkerPool(2, (error) => assert.unreachable(error.message));
   try {
-    const options = { source: src, replica: rep, checksum: false, chunkSize: 1024 * 1024 };
+    const options = { source: src, replica: rep, checksum: false, chunkSize: 1024 * 1024, allowEmptySource: false };
     const { plan } = await planCycle(pool, options, log);
     unlinkSync(join(src, 'b'));
     const outcome = await execute(plan, { pool, sourceRoot: src, replicaRoot: rep, log, stop: new Int32Array(new SharedArrayBuffer(4)) });
