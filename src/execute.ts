@@ -128,18 +128,18 @@ function stampDir(path: string, entry: Entry, verified: Set<string>): void {
   // chmod follows symlinks: only stamp what is still a real directory.
   if (!lstatSync(path).isDirectory()) throw new Error('it is no longer a directory');
   chmodSync(path, entry.mode);
-  const seconds = toUtimeSeconds(entry.mtimeNs);
+  const seconds = toUtimeSeconds(entry.mtimeMs);
   utimesSync(path, seconds, seconds);
 }
 
 function toJob(action: Action, ctx: ExecuteContext): CopyJob {
   const { entry } = action;
   const to = `${ctx.replicaRoot}/${entry.path}`;
-  const mtime = toUtimeSeconds(entry.mtimeNs);
+  const mtime = toUtimeSeconds(entry.mtimeMs);
   const replacing = action.op === 'update' && action.change === 'kind';
   if (action.op === 'update' && action.change === 'metadata') return { kind: 'meta', to, mode: entry.kind === 'symlink' ? undefined : entry.mode, mtime };
   if (entry.kind === 'symlink') return { kind: 'symlink', link: entry.target ?? '', to, mtime, replacing };
-  return { kind: 'file', from: `${ctx.sourceRoot}/${entry.path}`, to, mode: entry.mode, mtime, size: entry.size, mtimeNs: entry.mtimeNs, replacing };
+  return { kind: 'file', from: `${ctx.sourceRoot}/${entry.path}`, to, mode: entry.mode, mtime, size: entry.size, mtimeMs: entry.mtimeMs, replacing };
 }
 
 async function transfer(actions: readonly Action[], ctx: ExecuteContext, done: (a: Action) => void, failed: (a: Action, cause: string) => void): Promise<void> {

@@ -1,17 +1,18 @@
 /**
- * Node sets times through a double of seconds (libuv's utimensat), which cannot carry
- * every nanosecond: mtimes are written rounded to the microsecond and compared to within
- * one, or every copy would look changed again on the next cycle and never settle.
+ * mtimes are kept as the milliseconds `lstat` gives (a double, good to about 0.25 µs today).
+ * Node sets times through a double of seconds and keeps only whole microseconds, so mtimes
+ * are written rounded to the microsecond and compared to within one; a finer comparison
+ * would see every copy as changed again on the next cycle and never settle.
  */
-export function sameMtime(a: bigint, b: bigint): boolean {
-  return (a > b ? a - b : b - a) < 1000n;
+export function sameMtime(a: number, b: number): boolean {
+  return Math.abs(a - b) < 0.001;
 }
 
 /**
  * An mtime in the seconds `fs.utimes` takes, rounded to the microsecond. Node truncates
  * what it sets to the microsecond, so we aim at the middle of the intended one: the
- * double's error (about 0.24 µs today) then cannot push it into the microsecond below.
+ * double's error then cannot push it into the microsecond below.
  */
-export function toUtimeSeconds(mtimeNs: bigint): number {
-  return (Number((mtimeNs + 500n) / 1000n) + 0.5) / 1e6;
+export function toUtimeSeconds(mtimeMs: number): number {
+  return (Math.round(mtimeMs * 1000) + 0.5) / 1e6;
 }

@@ -1,3 +1,4 @@
+import { march } from './march.js';
 import { sameMtime } from './mtime.js';
 import { isTempName } from './temp.js';
 import type { Entry, Snapshot } from './types.js';
@@ -44,112 +45,95 @@ const sameMode = (a: Entry, b: Entry): boolean => a.mode === b.mode;
 /** Same-size file pairs whose content must be hashed before they can be planned. */
 export function pairsToHash(source: Snapshot, replica: Snapshot, options: PlanOptions): Entry[] {
   const pairs: Entry[] = [];
-  for (const s of source.entries.values()) {
-    if (s.kind !== 'file') continue;
-    const r = replica.entries.get(s.path);
-    if (r?.kind === 'file' && r.size === s.size && (options.checksum || !sameMtime(s.mtimeNs, r.mtimeNs))) pairs.push(s);
-  }
+  march(source, replica, (s, r) => {
+    if (s?.kind === 'file' && r?.kind === 'file' && r.size === s.size && (options.checksum || !sameMtime(s.mtimeMs, r.mtimeMs))) pairs.push(s);
+  });
   return pairs;
 }
 
 const parentOf = (path: string): string | undefined => (path === '' ? undefined : path.slice(0, Math.max(0, path.lastIndexOf('/'))));
+const nameOf = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
 
 /**
  * Decides every operation of a cycle from two snapshots and the hash verdicts of
  * {@link pairsToHash}. Pure: no I/O. Equality follows rclone's order: kind differs →
  * replace; size differs → copy; size and mtime equal → equal (unless checksum); otherwise
  * the hash decides between a content copy and a metadata fix.
+ *
+ * Removals: replica entries the source lacks go to `deletes`; those below an entry that
+ * becomes another kind go to `clear`. Nothing is removed below a source path that could
+ * not be read, or that is a special file: absent there means unseen, not deleted.
  */
 export function plan(source: Snapshot, replica: Snapshot, options: PlanOptions, verdicts: Verdicts): Plan {
   const result: Plan = { clear: [], dirs: [], transfers: [], deletes: [], dirMeta: [], restamp: [], skipped: [], leftovers: [] };
+  const unseen = new Set(source.unreadable.map((f) => f.path));
+  const cleared = new Set<string>();
   const disturbed = new Set<string>();
+  const sourceDirs = new Map<string, Entry>();
   const disturb = (path: string): void => {
     const parent = parentOf(path);
     if (parent !== undefined) disturbed.add(parent);
   };
 
-  for (const s of source.entries.values()) {
-    if (s.kind === 'special') {
+  march(source, replica, (s, r) => {
+    if (s?.kind === 'dir') sourceDirs.set(s.path, s);
+    if (s?.kind === 'special') {
       result.skipped.push(s);
-      continue;
-    }
-    const r = replica.entries.get(s.path);
-    if (!r) {
+      if (r) unseen.add(r.path);
+    } else if (s && !r) {
       (s.kind === 'dir' ? result.dirs : result.transfers).push({ op: 'create', entry: s });
       if (s.kind === 'dir') disturbed.add(s.path);
       disturb(s.path);
-      continue;
+    } else if (s && r) {
+      const change = compare(s, r, options, verdicts);
+      if (change === undefined) return;
+      const action: Action = { op: 'update', entry: s, change };
+      if (change === 'kind') cleared.add(r.path);
+      if (s.kind === 'dir') {
+        if (change === 'kind') {
+          result.dirs.push(action);
+          disturbed.add(s.path);
+        } else result.dirMeta.push(action);
+      } else result.transfers.push(action);
+      if (change !== 'metadata') disturb(s.path);
+    } else if (r) {
+      const parent = parentOf(r.path) ?? '';
+      if (unseen.has(parent) || unseen.has(r.path)) unseen.add(r.path);
+      else if (cleared.has(parent)) {
+        cleared.add(r.path);
+        result.clear.push({ op: 'delete', entry: r });
+      } else if (r.kind === 'file' && isTempName(nameOf(r.path))) result.leftovers.push(r);
+      else {
+        result.deletes.push({ op: 'delete', entry: r });
+        disturb(r.path);
+      }
     }
-    const change = compare(s, r, options, verdicts);
-    if (change === undefined) continue;
-    const action: Action = { op: 'update', entry: s, change };
-    if (s.kind === 'dir') {
-      if (change === 'kind') {
-        result.dirs.push(action);
-        disturbed.add(s.path);
-      } else result.dirMeta.push(action);
-    } else result.transfers.push(action);
-    if (change !== 'metadata') disturb(s.path);
-  }
+  });
 
-  planRemovals(source, replica, result, disturb);
-
+  // Snapshots list parents before children, so the reverse lists children first.
+  result.clear.reverse();
+  result.deletes.reverse();
   const stamped = new Set(result.dirMeta.map((a) => a.entry.path));
   for (const path of disturbed) {
-    const s = source.entries.get(path);
-    if (s?.kind === 'dir' && !stamped.has(path)) result.restamp.push(s);
+    const dir = sourceDirs.get(path);
+    if (dir && !stamped.has(path)) result.restamp.push(dir);
   }
   return result;
 }
 
 function compare(s: Entry, r: Entry, options: PlanOptions, verdicts: Verdicts): Change | undefined {
   if (s.kind !== r.kind) return 'kind';
-  const metaDiffers = !sameMtime(s.mtimeNs, r.mtimeNs) || (s.kind !== 'symlink' && !sameMode(s, r));
+  const metaDiffers = !sameMtime(s.mtimeMs, r.mtimeMs) || (s.kind !== 'symlink' && !sameMode(s, r));
   if (s.kind === 'symlink' && s.target !== r.target) return 'target';
   if (s.kind === 'file') {
     if (s.size !== r.size) return 'content';
-    if (options.checksum || !sameMtime(s.mtimeNs, r.mtimeNs)) {
+    if (options.checksum || !sameMtime(s.mtimeMs, r.mtimeMs)) {
       const equal = verdicts.get(s.path);
       if (equal === undefined) throw new Error(`plan: no content verdict for ${s.path}`);
       if (!equal) return 'content';
     }
   }
   return metaDiffers ? 'metadata' : undefined;
-}
-
-/**
- * Replica entries the source lacks go to `deletes`; those standing where the source has
- * another kind (and everything below them) go to `clear`. Nothing is removed below a
- * source directory that could not be read: absent there means unseen, not deleted.
- */
-function planRemovals(source: Snapshot, replica: Snapshot, result: Plan, disturb: (path: string) => void): void {
-  const unseen = new Set(source.unreadable.map((f) => f.path));
-  const cleared = new Set<string>();
-  const clear: Action[] = [];
-  const deletes: Action[] = [];
-  for (const r of replica.entries.values()) {
-    const parent = parentOf(r.path);
-    if (parent !== undefined && unseen.has(parent)) {
-      unseen.add(r.path);
-      continue;
-    }
-    const s = source.entries.get(r.path);
-    if (parent !== undefined && cleared.has(parent)) {
-      cleared.add(r.path);
-      clear.push({ op: 'delete', entry: r });
-    } else if (s && s.kind !== r.kind && s.kind !== 'special') {
-      // The entry itself is replaced by its update action; only its contents are listed.
-      cleared.add(r.path);
-    } else if (!s && r.kind === 'file' && isTempName(r.path.slice(r.path.lastIndexOf('/') + 1))) {
-      result.leftovers.push(r);
-    } else if (!s && !unseen.has(r.path)) {
-      deletes.push({ op: 'delete', entry: r });
-      disturb(r.path);
-    }
-  }
-  // Snapshots list parents before children, so the reverse lists children first.
-  result.clear.push(...clear.reverse());
-  result.deletes.push(...deletes.reverse());
 }
 
 /**

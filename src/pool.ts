@@ -1,6 +1,7 @@
 import { Piscina } from 'piscina';
 import type { CopyResult, CopyTask } from '../workers/copy.js';
 import type { HashTask, HashVerdict } from '../workers/hash.js';
+import { decodeSnapshot } from './scan.js';
 import type { Snapshot } from './types.js';
 
 const workerUrl = (name: string): string => new URL(`../workers/${name}.js`, import.meta.url).href;
@@ -21,8 +22,8 @@ export class WorkerPool {
     this.#piscina.on('error', onError);
   }
 
-  scan(root: string): Promise<Snapshot> {
-    return this.#piscina.run(root, { filename: SCAN });
+  async scan(root: string): Promise<Snapshot> {
+    return decodeSnapshot(await this.#piscina.run(root, { filename: SCAN }));
   }
 
   hash(task: HashTask): Promise<HashVerdict[]> {

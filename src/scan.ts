@@ -1,64 +1,109 @@
-import { lstatSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { describeCause } from './errors.js';
 import type { Entry, Kind, ScanFailure, Snapshot } from './types.js';
 
+const KINDS: readonly Kind[] = ['file', 'dir', 'symlink', 'special'];
+const FILE = 0;
+const DIR = 1;
+const SYMLINK = 2;
+const SPECIAL = 3;
+
 /**
- * Walks one tree without following symlinks. Synchronous on purpose: it runs inside a
- * pool worker, where a tight readdir + lstat loop is several times faster and leaner than
- * a fan-out of promises. A missing root gives an empty snapshot (a replica not created yet).
+ * A snapshot in columns: one string of NUL-separated paths and typed arrays, so that passing
+ * it from the scanning thread to the coordinator is a few memory copies instead of a
+ * structured clone of 100,000 objects (which cost more than the walk itself).
  */
-export function scanTree(root: string): Snapshot {
-  const entries = new Map<string, Entry>();
-  const unreadable: ScanFailure[] = [];
-  const rootStat = lstatSync(root, { bigint: true, throwIfNoEntry: false });
-  if (rootStat) {
-    entries.set('', toEntry('', rootStat, root));
-    if (rootStat.isDirectory()) walk(root, '', entries, unreadable);
-  }
-  return { root, entries, unreadable };
+export interface EncodedSnapshot {
+  readonly root: string;
+  readonly paths: string;
+  readonly kinds: Uint8Array;
+  readonly sizes: Float64Array;
+  readonly mtimes: Float64Array;
+  readonly modes: Uint16Array;
+  /** Link targets, in the order the symlinks appear. */
+  readonly targets: string[];
+  readonly unreadable: ScanFailure[];
 }
 
-function walk(abs: string, rel: string, entries: Map<string, Entry>, unreadable: ScanFailure[]): void {
+class Columns {
+  readonly paths: string[] = [];
+  readonly kinds: number[] = [];
+  readonly sizes: number[] = [];
+  readonly mtimes: number[] = [];
+  readonly modes: number[] = [];
+  readonly targets: string[] = [];
+  readonly unreadable: ScanFailure[] = [];
+
+  add(path: string, stat: Stats, abs: string): number {
+    const kind = stat.isFile() ? FILE : stat.isDirectory() ? DIR : stat.isSymbolicLink() ? SYMLINK : SPECIAL;
+    // readlink first: if it fails the entry is reported unreadable, not half-recorded.
+    if (kind === SYMLINK) this.targets.push(readlinkSync(abs));
+    this.paths.push(path);
+    this.kinds.push(kind);
+    this.sizes.push(kind === FILE ? stat.size : 0);
+    this.mtimes.push(stat.mtimeMs);
+    this.modes.push(stat.mode & 0o7777);
+    return kind;
+  }
+}
+
+/**
+ * Walks one tree without following symlinks, in the order of `comparePaths`. Synchronous on
+ * purpose: it runs on a pool thread, where a tight readdir + lstat loop is several times
+ * faster and leaner than a fan-out of promises. A missing root gives an empty snapshot
+ * (a replica not created yet).
+ */
+export function scanEncoded(root: string): EncodedSnapshot {
+  const columns = new Columns();
+  const rootStat = lstatSync(root, { throwIfNoEntry: false });
+  if (rootStat && columns.add('', rootStat, root) === DIR) walk(root, '', columns);
+  return {
+    root,
+    paths: columns.paths.join('\0'),
+    kinds: Uint8Array.from(columns.kinds),
+    sizes: Float64Array.from(columns.sizes),
+    mtimes: Float64Array.from(columns.mtimes),
+    modes: Uint16Array.from(columns.modes),
+    targets: columns.targets,
+    unreadable: columns.unreadable,
+  };
+}
+
+function walk(abs: string, rel: string, columns: Columns): void {
   let names: string[];
   try {
-    names = readdirSync(abs);
+    // Sorted, so both trees come out in the one order that march() merges.
+    names = readdirSync(abs).sort();
   } catch (error) {
-    unreadable.push({ path: rel, cause: describeCause(error) });
+    columns.unreadable.push({ path: rel, cause: describeCause(error) });
     return;
   }
   for (const name of names) {
     const childAbs = `${abs}/${name}`;
     const childRel = rel === '' ? name : `${rel}/${name}`;
-    let stat: BigIntStats | undefined;
     try {
-      // ENOENT means it vanished since readdir: absent, not an error.
-      stat = lstatSync(childAbs, { bigint: true, throwIfNoEntry: false });
+      // Undefined means it vanished since readdir: absent, not an error.
+      const stat = lstatSync(childAbs, { throwIfNoEntry: false });
+      if (stat && columns.add(childRel, stat, childAbs) === DIR) walk(childAbs, childRel, columns);
     } catch (error) {
-      unreadable.push({ path: childRel, cause: describeCause(error) });
-      continue;
+      columns.unreadable.push({ path: childRel, cause: describeCause(error) });
     }
-    if (!stat) continue;
-    let entry: Entry;
-    try {
-      entry = toEntry(childRel, stat, childAbs);
-    } catch (error) {
-      unreadable.push({ path: childRel, cause: describeCause(error) });
-      continue;
-    }
-    entries.set(childRel, entry);
-    if (entry.kind === 'dir') walk(childAbs, childRel, entries, unreadable);
   }
 }
 
-function kindOf(stat: BigIntStats): Kind {
-  if (stat.isFile()) return 'file';
-  if (stat.isDirectory()) return 'dir';
-  if (stat.isSymbolicLink()) return 'symlink';
-  return 'special';
+/** Rebuilds the entries on the coordinator. */
+export function decodeSnapshot(encoded: EncodedSnapshot): Snapshot {
+  const entries: Entry[] = [];
+  const count = encoded.kinds.length;
+  const paths = count === 0 ? [] : encoded.paths.split('\0');
+  let link = 0;
+  for (let i = 0; i < count; i++) {
+    const path = paths[i] as string;
+    const kind = KINDS[encoded.kinds[i] as number] as Kind;
+    const entry: Entry = { path, kind, size: encoded.sizes[i] as number, mtimeMs: encoded.mtimes[i] as number, mode: encoded.modes[i] as number };
+    entries.push(kind === 'symlink' ? { ...entry, target: encoded.targets[link++] as string } : entry);
+  }
+  return { root: encoded.root, entries, unreadable: encoded.unreadable };
 }
 
-function toEntry(path: string, stat: BigIntStats, abs: string): Entry {
-  const kind = kindOf(stat);
-  const base = { path, kind, size: kind === 'file' ? Number(stat.size) : 0, mtimeNs: stat.mtimeNs, mode: Number(stat.mode & 0o7777n) };
-  return kind === 'symlink' ? { ...base, target: readlinkSync(abs) } : base;
-}
+export const scanTree = (root: string): Snapshot => decodeSnapshot(scanEncoded(root));

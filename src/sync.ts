@@ -28,9 +28,11 @@ export const planActions = (p: Plan): Action[] => [...p.clear, ...p.dirs, ...p.t
 
 /** Scans both trees at once on the pool, hashes the pairs that need it, and plans. */
 export async function planCycle(pool: WorkerPool, options: Omit<CycleOptions, 'dryRun' | 'maxDelete'>, log: Logger): Promise<{ plan: Plan; scanned: number; failed: number }> {
+  const started = performance.now();
   const [source, replica] = await Promise.all([pool.scan(options.source), pool.scan(options.replica)]);
-  if (source.entries.get('')?.kind !== 'dir') throw new ReplisyncError('fatal', `source ${options.source} is no longer a directory`);
-  if (!options.allowEmptySource && source.entries.size === 1 && source.unreadable.length === 0 && replica.entries.size > 1) {
+  const scanned = performance.now();
+  if (source.entries[0]?.kind !== 'dir') throw new ReplisyncError('fatal', `source ${options.source} is no longer a directory`);
+  if (!options.allowEmptySource && source.entries.length === 1 && source.unreadable.length === 0 && replica.entries.length > 1) {
     throw new ReplisyncError('fatal', `source ${options.source} is empty but the replica is not: refusing to delete everything (is a disk not mounted?); pass --allow-empty-source to allow it`);
   }
   for (const failure of [...source.unreadable, ...replica.unreadable]) log.error(`cannot read ${failure.path === '' ? '.' : failure.path}: ${failure.cause}`);
@@ -38,9 +40,11 @@ export async function planCycle(pool: WorkerPool, options: Omit<CycleOptions, 'd
   const { verdicts, unreadable } = await compareContents(pool, options.source, options.replica, pairs, options);
   // A pair that could not be compared is copied: the copy either succeeds or reports the real cause.
   for (const [path, cause] of unreadable) log.debug(`cannot compare ${path}: ${cause}`);
+  const compared = performance.now();
   const result = plan(source, replica, options, verdicts);
+  log.debug(`scan ${(scanned - started).toFixed(0)} ms, compare ${pairs.length} pairs ${(compared - scanned).toFixed(0)} ms, plan ${(performance.now() - compared).toFixed(0)} ms`);
   for (const entry of result.skipped) log.warn(`skip special ${entry.path}: FIFOs, sockets and devices are not copied`);
-  return { plan: result, scanned: source.entries.size, failed: source.unreadable.length + replica.unreadable.length };
+  return { plan: result, scanned: source.entries.length, failed: source.unreadable.length + replica.unreadable.length };
 }
 
 /** One cycle: plan, then execute (or, in a dry run, report what would be done), then log a summary. */

@@ -7,7 +7,8 @@ export interface Entry {
   readonly path: string;
   readonly kind: Kind;
   readonly size: number;
-  readonly mtimeNs: bigint;
+  /** As `lstat` gives it; see `mtime.ts` for the precision. */
+  readonly mtimeMs: number;
   /** Permission bits only (`mode & 0o7777`). */
   readonly mode: number;
   /** The link's target, for symlinks. */
@@ -20,10 +21,11 @@ export interface ScanFailure {
   readonly cause: string;
 }
 
-/** One walk of one tree. Entries come parents before children. */
+/** One walk of one tree. */
 export interface Snapshot {
   readonly root: string;
-  readonly entries: Map<string, Entry>;
+  /** In the order of `comparePaths` (march.ts): the root `''` first, each directory right before its contents. */
+  readonly entries: Entry[];
   /** Directories whose listing failed: what lies below them is unknown, not absent. */
   readonly unreadable: ScanFailure[];
 }

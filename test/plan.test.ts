@@ -1,20 +1,21 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { describe } from '../src/execute.js';
+import { comparePaths, march } from '../src/march.js';
 import { limitDeletes, pairsToHash, plan, type Plan, type Verdicts } from '../src/plan.js';
 import { planActions } from '../src/sync.js';
 import type { Entry, Snapshot } from '../src/types.js';
 
-const T = 1_700_000_000_000_000_000n;
+const T = 1_700_000_000_123.456;
 type Spec = Partial<Entry> & { kind: Entry['kind'] };
 const dir = (extra: Partial<Entry> = {}): Spec => ({ kind: 'dir', mode: 0o755, ...extra });
 const file = (size: number, extra: Partial<Entry> = {}): Spec => ({ kind: 'file', size, mode: 0o644, ...extra });
 const link = (target: string, extra: Partial<Entry> = {}): Spec => ({ kind: 'symlink', target, mode: 0o777, ...extra });
 
+/** A snapshot in scan order, whatever order the spec lists its paths in. */
 function snap(spec: Record<string, Spec>, unreadable: string[] = []): Snapshot {
-  const entries = new Map<string, Entry>();
-  for (const [path, e] of Object.entries({ '': dir(), ...spec })) entries.set(path, { path, size: 0, mtimeNs: T, mode: 0, ...e });
-  return { root: '/x', entries, unreadable: unreadable.map((path) => ({ path, cause: 'EACCES' })) };
+  const entries = Object.entries({ '': dir(), ...spec }).map(([path, e]): Entry => ({ path, size: 0, mtimeMs: T, mode: 0, ...e }));
+  return { root: '/x', entries: entries.sort((a, b) => comparePaths(a.path, b.path)), unreadable: unreadable.map((path) => ({ path, cause: 'EACCES' })) };
 }
 
 const lines = (p: Plan): string[] => planActions(p).map(describe);
@@ -31,9 +32,10 @@ const cases: Array<[string, Record<string, Spec>, Record<string, Spec>, string[]
   ['dir becomes file: its contents are cleared first', { p: file(1) }, { p: dir(), 'p/q': dir(), 'p/q/f': file(1) }, ['delete file p/q/f', 'delete dir p/q', 'update file p (kind)']],
   ['file becomes symlink', { p: link('t') }, { p: file(1) }, ['update symlink p (kind)']],
   ['symlink retargeted', { p: link('new') }, { p: link('old') }, ['update symlink p (target)']],
-  ['symlink mtime differs: metadata', { p: link('t', { mtimeNs: T + 5_000_000n }) }, { p: link('t') }, ['update symlink p (metadata)']],
+  ['symlink mtime differs: metadata', { p: link('t', { mtimeMs: T + 5 }) }, { p: link('t') }, ['update symlink p (metadata)']],
   ['dir mode differs: metadata, applied last', { d: dir({ mode: 0o700 }), n: file(1) }, { d: dir() }, ['create file n', 'update dir d (metadata)']],
-  ['mtime within a microsecond is equal', { a: file(3, { mtimeNs: T + 999n }) }, { a: file(3) }, []],
+  ['mtime within a microsecond is equal', { a: file(3, { mtimeMs: T + 0.0005 }) }, { a: file(3) }, []],
+  ['mtime two microseconds apart differs', { a: dir({ mtimeMs: T + 0.002 }) }, { a: dir() }, ['update dir a (metadata)']],
   ['replica special file is replaced', { p: file(1) }, { p: { kind: 'special' } }, ['update file p (kind)']],
   ['source special file is skipped, replica entry kept', { p: { kind: 'special' } }, { p: file(1) }, []],
 ];
@@ -45,7 +47,7 @@ for (const [name, source, replica, expected] of cases) {
 }
 
 test('same size, different mtime: hashed; equal content means metadata only', () => {
-  const s = snap({ a: file(3, { mtimeNs: T + 10_000n }) });
+  const s = snap({ a: file(3, { mtimeMs: T + 0.01 }) });
   const r = snap({ a: file(3) });
   assert.equal(pairsToHash(s, r, quick).map((e) => e.path), ['a']);
   assert.equal(lines(plan(s, r, quick, new Map([['a', true]]))), ['update file a (metadata)']);
@@ -61,7 +63,7 @@ test('same size and mtime are hashed only with checksum', () => {
 });
 
 test('a missing verdict is a programming error, not a silent skip', () => {
-  assert.throws(() => plan(snap({ a: file(3, { mtimeNs: T + 10_000n }) }), snap({ a: file(3) }), quick, noVerdicts), /no content verdict for a/);
+  assert.throws(() => plan(snap({ a: file(3, { mtimeMs: T + 0.01 }) }), snap({ a: file(3) }), quick, noVerdicts), /no content verdict for a/);
 });
 
 test('nothing is deleted below a source directory that could not be read', () => {
@@ -75,7 +77,7 @@ test('directories whose contents change are stamped back; untouched ones are not
 });
 
 test('a created replica root and its created subdirectories are stamped', () => {
-  const p = plan(snap({ d: dir() }), { root: '/r', entries: new Map(), unreadable: [] }, quick, noVerdicts);
+  const p = plan(snap({ d: dir() }), { root: '/r', entries: [], unreadable: [] }, quick, noVerdicts);
   assert.equal(lines(p), ['create dir .', 'create dir d']);
   assert.equal(p.restamp.map((e) => e.path).sort(), ['', 'd']);
 });
@@ -93,6 +95,24 @@ test('max-delete: at the limit everything runs; over it no removal and no kind c
   const over = limitDeletes(p, 1);
   assert.is(over.withheld, 2);
   assert.equal(lines(over.plan), ['create file n']);
+});
+
+test('comparePaths puts each directory right before its contents', () => {
+  const sorted = ['a-c', 'a/b', 'ab', 'a', '', 'a/b/c', 'B', 'é', 'a.d'].sort(comparePaths);
+  assert.equal(sorted, ['', 'B', 'a', 'a/b', 'a/b/c', 'a-c', 'a.d', 'ab', 'é']);
+});
+
+test('march reports each path once: source only, replica only, or both', () => {
+  const seen: string[] = [];
+  march(snap({ a: file(1), 'a-b': file(1), c: dir(), 'c/d': file(1) }), snap({ a: file(1), b: file(1), 'c/d': file(1), c: dir() }), (s, r) => {
+    seen.push(`${(s ?? r)?.path}:${s ? 's' : ''}${r ? 'r' : ''}`);
+  });
+  assert.equal(seen, [':sr', 'a:sr', 'a-b:s', 'b:r', 'c:sr', 'c/d:sr']);
+});
+
+test('a special file in the source shields the replica entry at its path and below it', () => {
+  const p = plan(snap({ p: { kind: 'special' } }), snap({ p: dir(), 'p/f': file(1) }), quick, noVerdicts);
+  assert.equal(lines(p), []);
 });
 
 test.run();

@@ -170,7 +170,7 @@ S('kill -9 in the middle of a large copy leaves old or new content, and the reru
   const run = startCli([src, rep, '--once', '--verbose']);
   await new Promise<void>((resolve, reject) => {
     const poll = (): void => {
-      if (existsSync(rep) && readdirSync(rep).some((n) => n.endsWith('.replisync-tmp'))) resolve();
+      if (existsSync(rep) && readdirSync(rep).some((n) => n.startsWith('.big.') && statSync(join(rep, n), { throwIfNoEntry: false })?.size)) resolve();
       else if (run.child.exitCode !== null) reject(new Error(`finished before it could be killed: ${run.output()}`));
       else setImmediate(poll);
     };

@@ -19,7 +19,7 @@ export type CopyJob =
       readonly mtime: number;
       /** What the scan saw, to notice a source that changes while it is copied. */
       readonly size: number;
-      readonly mtimeNs: bigint;
+      readonly mtimeMs: number;
       readonly replacing: boolean;
     }
   | { readonly kind: 'symlink'; readonly link: string; readonly to: string; readonly mtime: number; readonly replacing: boolean }
@@ -103,9 +103,9 @@ function copyChecked(job: Extract<CopyJob, { kind: 'file' }>, temp: string): voi
     throw error;
   }
   // The copy is only good if the source held still while it was read (and is still a file, not a symlink).
-  const after = lstatSync(job.from, { bigint: true, throwIfNoEntry: false });
+  const after = lstatSync(job.from, { throwIfNoEntry: false });
   if (!after) throw new SourceChanged('vanished while it was copied');
-  if (!after.isFile() || after.size !== BigInt(job.size) || after.mtimeNs !== job.mtimeNs) throw new SourceChanged('changed while it was copied');
+  if (!after.isFile() || after.size !== job.size || after.mtimeMs !== job.mtimeMs) throw new SourceChanged('changed while it was copied');
   chmodSync(temp, job.mode);
   utimesSync(temp, job.mtime, job.mtime);
 }

@@ -1,7 +1,6 @@
-import { scanTree } from '../src/scan.js';
-import type { Snapshot } from '../src/types.js';
+import { scanEncoded, type EncodedSnapshot } from '../src/scan.js';
 
 /** Pool task: walk one tree. Both trees are scanned at once, one per thread. */
-export default function scan(root: string): Snapshot {
-  return scanTree(root);
+export default function scan(root: string): EncodedSnapshot {
+  return scanEncoded(root);
 }

@@ -1,0 +1,78 @@
+import { mkdirSync, openSync, writeSync, closeSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Deterministic pseudo-random numbers (mulberry32), so every run builds the same tree. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export type TreeName = 'many-small' | 'large' | 'mixed';
+
+interface Shape {
+  files: number;
+  perDir: number;
+  size: (random: () => number) => number;
+}
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+export const SHAPES: Record<TreeName, Shape> = {
+  // 100,000 files of 1–16 KiB, about 100 per directory.
+  'many-small': { files: 100_000, perDir: 100, size: (r) => KiB + Math.floor(r() * 15 * KiB) },
+  // 8 files of 256 MiB.
+  large: { files: 8, perDir: 8, size: () => 256 * MiB },
+  // 20,000 files, sizes log-distributed from 1 B to 64 MiB (about 2 GiB in all).
+  mixed: { files: 20_000, perDir: 100, size: (r) => Math.max(1, Math.floor(Math.exp(r() * Math.log(64 * MiB)))) },
+};
+
+/** Writes file contents from one seeded 1 MiB block, offset per file, so content differs between files. */
+export function generateTree(root: string, name: TreeName, seed = 42): { files: number; bytes: number } {
+  const shape = SHAPES[name];
+  const random = rng(seed);
+  const block = Buffer.alloc(2 * MiB);
+  for (let i = 0; i < block.length; i += 4) block.writeUInt32LE(Math.floor(random() * 2 ** 32), i);
+  let bytes = 0;
+  for (let i = 0; i < shape.files; i++) {
+    const dir = join(root, `d${Math.floor(i / shape.perDir / 100)}`, `d${Math.floor(i / shape.perDir)}`);
+    if (i % shape.perDir === 0) mkdirSync(dir, { recursive: true });
+    const size = shape.size(random);
+    const path = join(dir, `f${i}.bin`);
+    const fd = openSync(path, 'w');
+    let offset = Math.floor(random() * MiB);
+    for (let left = size; left > 0; ) {
+      const n = Math.min(left, MiB);
+      writeSync(fd, block, offset, n);
+      left -= n;
+      offset = (offset + 7919) % MiB;
+    }
+    closeSync(fd);
+    // Fixed mtimes: the same tree every time, down to its metadata.
+    utimesSync(path, 1_700_000_000 + i, 1_700_000_000 + i);
+    bytes += size;
+  }
+  return { files: shape.files, bytes };
+}
+
+/** Rewrites the first bytes of `share` of the files (every n-th), with a new mtime: a 1% change. */
+export function touchShare(root: string, name: TreeName, share: number, round: number): number {
+  const shape = SHAPES[name];
+  const every = Math.max(1, Math.round(1 / share));
+  let changed = 0;
+  for (let i = 0; i < shape.files; i += every) {
+    const path = join(root, `d${Math.floor(i / shape.perDir / 100)}`, `d${Math.floor(i / shape.perDir)}`, `f${i}.bin`);
+    const fd = openSync(path, 'r+');
+    writeSync(fd, Buffer.from(`changed ${round}`), 0, undefined, 0);
+    closeSync(fd);
+    utimesSync(path, 1_800_000_000 + round, 1_800_000_000 + round);
+    changed++;
+  }
+  return changed;
+}
