@@ -13,6 +13,11 @@ export function rng(seed: number): () => number {
   };
 }
 
+/** A standard normal draw (Box–Muller). */
+function normal(random: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
 export type TreeName = 'many-small' | 'large' | 'mixed';
 
 interface Shape {
@@ -29,8 +34,9 @@ export const SHAPES: Record<TreeName, Shape> = {
   'many-small': { files: 100_000, perDir: 100, size: (r) => KiB + Math.floor(r() * 15 * KiB) },
   // 8 files of 256 MiB.
   large: { files: 8, perDir: 8, size: () => 256 * MiB },
-  // 20,000 files, sizes log-distributed from 1 B to 64 MiB (about 2 GiB in all).
-  mixed: { files: 20_000, perDir: 100, size: (r) => Math.max(1, Math.floor(Math.exp(r() * Math.log(64 * MiB)))) },
+  // 20,000 files, sizes log-normally distributed around 10 KiB, clipped to 1 B–64 MiB: about
+  // 2 GiB in all. (Log-uniform over that range would average 3.7 MiB a file, 74 GiB in all.)
+  mixed: { files: 20_000, perDir: 100, size: (r) => Math.min(64 * MiB, Math.max(1, Math.round(Math.exp(Math.log(10_000) + 2.15 * normal(r))))) },
 };
 
 /** Writes file contents from one seeded 1 MiB block, offset per file, so content differs between files. */

@@ -25,7 +25,19 @@ export interface EncodedSnapshot {
   readonly unreadable: ScanFailure[];
 }
 
-class Columns {
+/** Where a walk puts what it finds; chosen once per walk, so the per-entry path does not branch on it. */
+interface Sink {
+  readonly unreadable: ScanFailure[];
+  /** Records one entry and returns its kind (a `Kind` index). */
+  add(path: string, stat: Stats, abs: string): number;
+}
+
+function kindIndex(stat: Stats): number {
+  return stat.isFile() ? FILE : stat.isDirectory() ? DIR : stat.isSymbolicLink() ? SYMLINK : SPECIAL;
+}
+
+/** Columns, for a walk on a pool thread whose result crosses to the coordinator. */
+class ColumnSink implements Sink {
   readonly paths: string[] = [];
   readonly kinds: number[] = [];
   readonly sizes: number[] = [];
@@ -35,7 +47,7 @@ class Columns {
   readonly unreadable: ScanFailure[] = [];
 
   add(path: string, stat: Stats, abs: string): number {
-    const kind = stat.isFile() ? FILE : stat.isDirectory() ? DIR : stat.isSymbolicLink() ? SYMLINK : SPECIAL;
+    const kind = kindIndex(stat);
     // readlink first: if it fails the entry is reported unreadable, not half-recorded.
     if (kind === SYMLINK) this.targets.push(readlinkSync(abs));
     this.paths.push(path);
@@ -47,16 +59,55 @@ class Columns {
   }
 }
 
+/** Entry objects, for a walk on the coordinator itself. */
+class EntrySink implements Sink {
+  readonly entries: Entry[] = [];
+  readonly unreadable: ScanFailure[] = [];
+
+  add(path: string, stat: Stats, abs: string): number {
+    const kind = kindIndex(stat);
+    const entry: Entry = { path, kind: KINDS[kind] as Kind, size: kind === FILE ? stat.size : 0, mtimeMs: stat.mtimeMs, mode: stat.mode & 0o7777 };
+    this.entries.push(kind === SYMLINK ? { ...entry, target: readlinkSync(abs) } : entry);
+    return kind;
+  }
+}
+
 /**
- * Walks one tree without following symlinks, in the order of `comparePaths`. Synchronous on
- * purpose: it runs on a pool thread, where a tight readdir + lstat loop is several times
- * faster and leaner than a fan-out of promises. A missing root gives an empty snapshot
- * (a replica not created yet).
+ * Walks one tree without following symlinks, in the order of `comparePaths`. Synchronous
+ * on purpose: a tight readdir + lstat loop is several times faster and leaner than a
+ * fan-out of promises. A missing root gives an empty snapshot (a replica not created yet).
  */
-export function scanEncoded(root: string): EncodedSnapshot {
-  const columns = new Columns();
+function walkTree(root: string, sink: Sink): void {
   const rootStat = lstatSync(root, { throwIfNoEntry: false });
-  if (rootStat && columns.add('', rootStat, root) === DIR) walk(root, '', columns);
+  if (rootStat && sink.add('', rootStat, root) === DIR) walk(root, '', sink);
+}
+
+function walk(abs: string, rel: string, sink: Sink): void {
+  let names: string[];
+  try {
+    // Sorted, so both trees come out in the one order that march() merges.
+    names = readdirSync(abs).sort();
+  } catch (error) {
+    sink.unreadable.push({ path: rel, cause: describeCause(error) });
+    return;
+  }
+  for (const name of names) {
+    const childAbs = `${abs}/${name}`;
+    const childRel = rel === '' ? name : `${rel}/${name}`;
+    try {
+      // Undefined means it vanished since readdir: absent, not an error.
+      const stat = lstatSync(childAbs, { throwIfNoEntry: false });
+      if (stat && sink.add(childRel, stat, childAbs) === DIR) walk(childAbs, childRel, sink);
+    } catch (error) {
+      sink.unreadable.push({ path: childRel, cause: describeCause(error) });
+    }
+  }
+}
+
+/** Scans a tree on a pool thread, in columns that cross to the coordinator cheaply. */
+export function scanEncoded(root: string): EncodedSnapshot {
+  const columns = new ColumnSink();
+  walkTree(root, columns);
   return {
     root,
     paths: columns.paths.join('\0'),
@@ -69,26 +120,11 @@ export function scanEncoded(root: string): EncodedSnapshot {
   };
 }
 
-function walk(abs: string, rel: string, columns: Columns): void {
-  let names: string[];
-  try {
-    // Sorted, so both trees come out in the one order that march() merges.
-    names = readdirSync(abs).sort();
-  } catch (error) {
-    columns.unreadable.push({ path: rel, cause: describeCause(error) });
-    return;
-  }
-  for (const name of names) {
-    const childAbs = `${abs}/${name}`;
-    const childRel = rel === '' ? name : `${rel}/${name}`;
-    try {
-      // Undefined means it vanished since readdir: absent, not an error.
-      const stat = lstatSync(childAbs, { throwIfNoEntry: false });
-      if (stat && columns.add(childRel, stat, childAbs) === DIR) walk(childAbs, childRel, columns);
-    } catch (error) {
-      columns.unreadable.push({ path: childRel, cause: describeCause(error) });
-    }
-  }
+/** Scans a tree on the calling thread. */
+export function scanTree(root: string): Snapshot {
+  const sink = new EntrySink();
+  walkTree(root, sink);
+  return { root, entries: sink.entries, unreadable: sink.unreadable };
 }
 
 /** Rebuilds the entries on the coordinator. */
@@ -105,5 +141,3 @@ export function decodeSnapshot(encoded: EncodedSnapshot): Snapshot {
   }
   return { root: encoded.root, entries, unreadable: encoded.unreadable };
 }
-
-export const scanTree = (root: string): Snapshot => decodeSnapshot(scanEncoded(root));

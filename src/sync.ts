@@ -4,6 +4,7 @@ import { describe, emptyOutcome, execute, tally, type Outcome } from './execute.
 import type { Logger } from './log.js';
 import { limitDeletes, pairsToHash, plan, type Action, type Plan } from './plan.js';
 import type { WorkerPool } from './pool.js';
+import { scanTree } from './scan.js';
 
 /** What one sync between a source and a replica needs to know. */
 export interface CycleOptions {
@@ -26,10 +27,16 @@ export interface CycleReport extends Outcome {
 
 export const planActions = (p: Plan): Action[] => [...p.clear, ...p.dirs, ...p.transfers, ...p.deletes, ...p.dirMeta];
 
-/** Scans both trees at once on the pool, hashes the pairs that need it, and plans. */
+/**
+ * Scans both trees at once (the replica on a pool thread, the source right here, so no
+ * core idles and the larger snapshot never has to cross threads), hashes the pairs that
+ * need it, and plans.
+ */
 export async function planCycle(pool: WorkerPool, options: Omit<CycleOptions, 'dryRun' | 'maxDelete'>, log: Logger): Promise<{ plan: Plan; scanned: number; failed: number }> {
   const started = performance.now();
-  const [source, replica] = await Promise.all([pool.scan(options.source), pool.scan(options.replica)]);
+  const replicaScan = pool.scan(options.replica);
+  const source = scanTree(options.source);
+  const replica = await replicaScan;
   const scanned = performance.now();
   if (source.entries[0]?.kind !== 'dir') throw new ReplisyncError('fatal', `source ${options.source} is no longer a directory`);
   if (!options.allowEmptySource && source.entries.length === 1 && source.unreadable.length === 0 && replica.entries.length > 1) {

@@ -1,0 +1,105 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { generateTree, SHAPES, touchShare, type TreeName } from './tree.js';
+
+/**
+ * Whole-process comparison, in one run: replisync --once against rsync -a --delete (and
+ * cp -a for initial copies), alternating the tools run by run, quoting medians, ratios to
+ * rsync and peak RSS (GNU time). Usage:
+ *   node dist/bench/compare.js --tree many-small --runs 5 [--dir /data/bench] [--scenarios initial,noop,change,checksum]
+ */
+const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const { values } = parseArgs({
+  options: {
+    tree: { type: 'string', default: 'many-small' },
+    runs: { type: 'string', default: '5' },
+    dir: { type: 'string', default: join(tmpdir(), 'replisync-bench') },
+    scenarios: { type: 'string', default: 'initial,noop,change,checksum' },
+    workers: { type: 'string' },
+  },
+});
+const tree = values.tree as TreeName;
+if (!(tree in SHAPES)) throw new Error(`--tree must be one of ${Object.keys(SHAPES).join(', ')}`);
+const runs = Number(values.runs);
+const base = join(values.dir, tree);
+const source = join(base, 'src');
+const workerFlags = values.workers ? ['--workers', values.workers] : [];
+
+type Scenario = 'initial' | 'noop' | 'change' | 'checksum';
+interface Tool {
+  name: string;
+  command: (replica: string) => string[];
+}
+
+const replisync = (extra: string[] = []): Tool => ({ name: `replisync${extra.length ? ` ${extra.join(' ')}` : ''}`, command: (r) => [process.execPath, CLI, source, r, '--once', '--quiet', ...workerFlags, ...extra] });
+const rsync = (extra: string[] = []): Tool => ({ name: `rsync -a --delete${extra.length ? ` ${extra.join(' ')}` : ''}`, command: (r) => ['rsync', '-a', '--delete', ...extra, `${source}/`, `${r}/`] });
+const cp: Tool = { name: 'cp -a', command: (r) => ['cp', '-a', `${source}/.`, r] };
+
+const TOOLS: Record<Scenario, Tool[]> = {
+  initial: [replisync(), rsync(), cp],
+  noop: [replisync(), rsync()],
+  change: [replisync(), rsync()],
+  checksum: [replisync(['--checksum']), rsync(['--checksum'])],
+};
+
+interface Sample {
+  seconds: number;
+  rssMb: number;
+}
+
+function timed(argv: string[]): Sample {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...argv], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
+  const [seconds, kb] = (r.stderr.trim().split('\n').pop() ?? '').split(' ').map(Number);
+  return { seconds: seconds ?? Number.NaN, rssMb: (kb ?? Number.NaN) / 1024 };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+if (!existsSync(join(base, '.generated'))) {
+  rmSync(base, { recursive: true, force: true });
+  const { files, bytes } = generateTree(source, tree);
+  writeFileSync(join(base, '.generated'), `${files} ${bytes}\n`);
+}
+
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${execFileSync('rsync', ['--version'], { encoding: 'utf8' }).split('\n')[0]}`;
+process.stdout.write(`tree ${tree} (${SHAPES[tree].files} files) in ${base}; ${runs} runs per tool, alternating; ${machine}\n\n`);
+process.stdout.write('| scenario | tool | median s | × rsync | peak RSS MB |\n| --- | --- | --- | --- | --- |\n');
+
+let round = 0;
+for (const scenario of values.scenarios.split(',') as Scenario[]) {
+  const tools = TOOLS[scenario];
+  const replicas = tools.map((_, i) => join(base, `replica-${i}`));
+  const samples: Sample[][] = tools.map(() => []);
+  // Each tool keeps its own replica, brought in sync by that same tool before timing.
+  if (scenario !== 'initial') tools.forEach((tool, i) => {
+    mkdirSync(replicas[i] as string, { recursive: true });
+    timed(tool.command(replicas[i] as string));
+  });
+  for (let run = 0; run < runs; run++) {
+    if (scenario === 'change') touchShare(source, tree, 0.01, ++round);
+    tools.forEach((tool, i) => {
+      const replica = replicas[i] as string;
+      if (scenario === 'initial') {
+        rmSync(replica, { recursive: true, force: true });
+        mkdirSync(replica, { recursive: true });
+      }
+      samples[i]?.push(timed(tool.command(replica)));
+    });
+  }
+  const rsyncIndex = tools.findIndex((t) => t.name.startsWith('rsync'));
+  const rsyncMedian = median((samples[rsyncIndex] ?? []).map((s) => s.seconds));
+  tools.forEach((tool, i) => {
+    const t = median((samples[i] ?? []).map((s) => s.seconds));
+    const rss = median((samples[i] ?? []).map((s) => s.rssMb));
+    process.stdout.write(`| ${scenario} | ${tool.name} | ${t.toFixed(2)} | ${(t / rsyncMedian).toFixed(2)} | ${rss.toFixed(0)} |\n`);
+  });
+}
