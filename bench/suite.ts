@@ -8,7 +8,7 @@ import { createConsola } from 'consola/core';
 import { compareContents } from '../src/compare.js';
 import { WorkerPool } from '../src/pool.js';
 import { decodeSnapshot, scanEncoded, scanTree } from '../src/scan.js';
-import { runCycle, type CycleOptions } from '../src/sync.js';
+import { cycleOptions, runCycle, type CycleOptions } from '../src/sync.js';
 import type { Entry } from '../src/types.js';
 import { rng } from './tree.js';
 
@@ -70,7 +70,7 @@ function streamedCopy(from: string, to: string, block: Buffer): void {
 }
 
 const cycle = (pool: WorkerPool, source: string, replica: string, extra: Partial<CycleOptions> = {}): Promise<unknown> =>
-  runCycle(pool, { source, replica, checksum: false, chunkSize: 8 * MiB, dryRun: false, allowEmptySource: false, maxDelete: undefined, ...extra }, silent, stop);
+  runCycle(pool, cycleOptions(source, replica, extra), silent, stop);
 
 async function report(bench: Bench): Promise<void> {
   await bench.run();

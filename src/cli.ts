@@ -3,12 +3,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { cac } from 'cac';
 import { ReplisyncError } from './errors.js';
-import { acquireLock } from './lock.js';
 import { createRunLogger, type RunLogger } from './log.js';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_INTERVAL, resolveOptions, type ResolvedOptions, type UserOptions } from './options.js';
-import { WorkerPool } from './pool.js';
-import { runPeriodically } from './schedule.js';
-import { runCycle } from './sync.js';
+import { lockReplicas, runJobs } from './run.js';
 
 const EXIT_OK = 0;
 const EXIT_ENTRIES_FAILED = 1;
@@ -20,7 +17,7 @@ type Flags = Omit<UserOptions, 'source' | 'replica'> & { '--'?: string[] };
 function parseArgs(argv: string[]): UserOptions | undefined {
   const cli = cac('replisync');
   const command = cli
-    .command('<source> <replica> [logFile] [interval]', 'Keep <replica> an exact copy of <source>, syncing every [interval]')
+    .command('[source] [replica] [logFile] [interval]', 'Keep <replica> an exact copy of <source>, syncing every [interval]')
     .option('--log-file <path>', 'Append every operation to this file (same as the third argument)')
     .option('--interval <time>', `Time between cycle starts: 10, 10s, 5m, 1h (default: ${DEFAULT_INTERVAL})`)
     .option('--once', 'Run one cycle, then exit')
@@ -30,6 +27,11 @@ function parseArgs(argv: string[]): UserOptions | undefined {
     .option('--dry-run', 'Print what would change; change nothing')
     .option('--allow-empty-source', 'Let an empty source empty the replica (refused by default)')
     .option('--max-delete <n>', 'Delete nothing in a cycle that would delete more than n entries')
+    .option('--exclude <glob>', 'Neither copy nor delete paths matching this glob (repeatable): *.tmp, **/node_modules, cache/', { type: [String] })
+    .option('--delete-excluded', 'Delete excluded paths from the replica')
+    .option('--config <file>', 'Run the folder pairs of a jobs file (JSON) instead of one <source> <replica>')
+    .option('--report <file>', 'Append one JSON object per cycle to this file (JSON Lines)')
+    .option('--stats-interval <time>', 'Log statistics per job this often, and on shutdown')
     .option('--quiet', 'Console shows warnings and errors only (the log file keeps everything)')
     .option('--verbose', 'Console shows debug detail too')
     .example('replisync ./src ./replica ./sync.log 10');
@@ -64,6 +66,11 @@ function parseArgs(argv: string[]): UserOptions | undefined {
     chunkSize: single('chunk-size', flags.chunkSize),
     maxDelete: single('max-delete', flags.maxDelete),
     allowEmptySource: flags.allowEmptySource === true,
+    exclude: flags.exclude,
+    deleteExcluded: flags.deleteExcluded === true,
+    config: single('config', flags.config),
+    report: single('report', flags.report),
+    statsInterval: single('stats-interval', flags.statsInterval),
     once: flags.once === true,
     checksum: flags.checksum === true,
     dryRun: flags.dryRun === true,
@@ -85,14 +92,11 @@ async function main(argv: string[]): Promise<number> {
   const user = parseArgs(argv);
   if (user === undefined) return EXIT_OK;
   const options = resolveOptions(user);
-  // A dry run writes nothing, so it may run beside a real one.
-  const lock = options.dryRun ? undefined : acquireLock(options.replica);
-  process.on('exit', () => lock?.release());
+  const locks = lockReplicas(options.jobs);
+  process.on('exit', () => locks.forEach((lock) => lock.release()));
   const { log, close } = openLogger(options);
-  const pool = new WorkerPool(options.workers, (error) => log.error(`worker failed: ${error.message}`));
   const stop = new Int32Array(new SharedArrayBuffer(4));
   const controller = new AbortController();
-  let failed = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (controller.signal.aborted) {
       log.warn(`${signal} again: exiting now`);
@@ -104,28 +108,13 @@ async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const cycle = async (): Promise<void> => {
-    try {
-      failed += (await runCycle(pool, options, log, stop)).failed;
-    } catch (error) {
-      if (options.once || !(error instanceof ReplisyncError)) throw error;
-      // In the loop, a cycle-wide problem (a source unmounted) skips this cycle only.
-      log.error(error.message);
-    }
-  };
   try {
-    log.info(`replisync ${options.source} → ${options.replica}${options.once ? '' : `, every ${options.intervalMs / 1000}s`} with ${options.workers} workers${options.dryRun ? ' (dry run)' : ''}`);
-    if (options.once) await cycle();
-    else {
-      await runPeriodically(options.intervalMs, cycle, controller.signal);
-      log.info('stopped');
-    }
+    const failed = await runJobs(options, log, { signal: controller.signal, stop });
+    return options.once && failed > 0 ? EXIT_ENTRIES_FAILED : EXIT_OK;
   } finally {
-    await pool.close();
     close();
-    lock?.release();
+    locks.forEach((lock) => lock.release());
   }
-  return options.once && failed > 0 ? EXIT_ENTRIES_FAILED : EXIT_OK;
 }
 
 main(process.argv.slice(2)).then(

@@ -13,6 +13,12 @@ import type { Entry } from './types.js';
 const BATCH_BYTES = 16 * 1024 * 1024;
 const BATCH_JOBS = 256;
 
+/** One entry that failed, for logs and reports. */
+export interface Failure {
+  readonly path: string;
+  readonly cause: string;
+}
+
 /** What a cycle did; every action is counted exactly once. */
 export interface Outcome {
   created: number;
@@ -20,6 +26,7 @@ export interface Outcome {
   deleted: number;
   failed: number;
   bytes: number;
+  readonly failures: Failure[];
 }
 
 export interface ExecuteContext {
@@ -31,7 +38,13 @@ export interface ExecuteContext {
   readonly stop: Int32Array;
 }
 
-export const emptyOutcome = (): Outcome => ({ created: 0, updated: 0, deleted: 0, failed: 0, bytes: 0 });
+export const emptyOutcome = (): Outcome => ({ created: 0, updated: 0, deleted: 0, failed: 0, bytes: 0, failures: [] });
+
+/** Counts a failure and keeps its cause for the report. */
+export function recordFailure(outcome: Outcome, path: string, cause: string): void {
+  outcome.failed++;
+  outcome.failures.push({ path: path === '' ? '.' : path, cause });
+}
 
 /** Counts one completed action (or, in a dry run, one that would be done). */
 export function tally(outcome: Outcome, action: Action): void {
@@ -60,7 +73,7 @@ export async function execute(plan: Plan, ctx: ExecuteContext): Promise<Outcome>
     tally(outcome, action);
   };
   const failed = (action: Action, cause: string): void => {
-    outcome.failed++;
+    recordFailure(outcome, action.entry.path, cause);
     ctx.log.error(`${describe(action)} failed: ${cause}`);
   };
   const local = (action: Action, fn: () => void): void => {
@@ -82,7 +95,7 @@ export async function execute(plan: Plan, ctx: ExecuteContext): Promise<Outcome>
       ctx.log.info(`remove leftover temporary file ${entry.path}`);
     } catch (error) {
       ctx.log.error(`remove leftover temporary file ${entry.path} failed: ${describeCause(error)}`);
-      outcome.failed++;
+      recordFailure(outcome, entry.path, describeCause(error));
     }
   }
   for (const action of plan.clear) local(action, () => remove(action.entry));

@@ -7,10 +7,11 @@ export type Verbosity = 'quiet' | 'normal' | 'verbose';
 const LEVEL = { error: 0, warn: 1, info: 3, debug: 4 } as const;
 const CONSOLE_THRESHOLD: Record<Verbosity, number> = { quiet: LEVEL.warn, normal: LEVEL.info, verbose: LEVEL.debug };
 
-/** One line per message: ISO timestamp, a level label for warnings and errors, then the text. */
+/** One line per message: ISO timestamp, a level label for warnings and errors, the job's name as a tag, then the text. */
 export function formatLine(entry: LogObject): string {
   const label = entry.level <= LEVEL.error ? 'ERROR ' : entry.level === LEVEL.warn ? 'WARN ' : '';
-  return `${entry.date.toISOString()} ${label}${entry.args.map(String).join(' ')}\n`;
+  const tag = entry.tag ? `[${entry.tag}] ` : '';
+  return `${entry.date.toISOString()} ${label}${tag}${entry.args.map(String).join(' ')}\n`;
 }
 
 /** Writes to a file descriptor synchronously, so no line is lost when the process exits. */

@@ -1,40 +1,54 @@
 import { accessSync, constants, realpathSync, statSync, type Stats } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { describeCause, errnoCode, usageError } from './errors.js';
+import { loadConfig, jobLabel } from './config.js';
+import { describeCause, errnoCode, ReplisyncError, usageError } from './errors.js';
+import { compileExcludes } from './filter.js';
 import type { Verbosity } from './log.js';
+import type { CycleOptions } from './sync.js';
 
-/** Options as a user gives them: all optional, strings or numbers as the CLI parsed them. */
-export interface UserOptions {
-  source?: string;
-  replica?: string;
-  logFile?: string;
+/** What may differ from one folder pair to the next: CLI flags, or a job in a jobs file. */
+export interface JobSettings {
   interval?: string | number;
-  once?: boolean;
-  workers?: string | number;
   checksum?: boolean;
   chunkSize?: string | number;
-  dryRun?: boolean;
   allowEmptySource?: boolean;
   maxDelete?: string | number;
+  exclude?: string[];
+  deleteExcluded?: boolean;
+}
+
+/** Options as a user gives them: all optional, strings or numbers as the CLI parsed them. */
+export interface UserOptions extends JobSettings {
+  source?: string;
+  replica?: string;
+  /** A jobs file (see config.ts) instead of one source and replica. */
+  config?: string;
+  logFile?: string;
+  report?: string;
+  statsInterval?: string | number;
+  once?: boolean;
+  workers?: string | number;
+  dryRun?: boolean;
   quiet?: boolean;
   verbose?: boolean;
 }
 
+/** One folder pair, validated: what a cycle needs, its schedule, and the name its log lines carry ('' for none). */
+export interface ResolvedJob extends CycleOptions {
+  readonly name: string;
+  readonly intervalMs: number;
+}
+
 /** Options after validation: all present, paths absolute. */
 export interface ResolvedOptions {
-  readonly source: string;
-  readonly replica: string;
+  readonly jobs: ResolvedJob[];
   readonly logFile: string | undefined;
-  readonly intervalMs: number;
+  /** JSON Lines, one object per cycle. */
+  readonly report: string | undefined;
+  readonly statsIntervalMs: number | undefined;
   readonly once: boolean;
   readonly workers: number;
-  readonly checksum: boolean;
-  readonly chunkSize: number;
-  readonly dryRun: boolean;
-  readonly allowEmptySource: boolean;
-  /** No deletion at all in a cycle that would delete more than this. */
-  readonly maxDelete: number | undefined;
   readonly verbosity: Verbosity;
 }
 
@@ -119,42 +133,115 @@ function checkReplica(path: string, source: string): string {
   return real;
 }
 
-/** Checks that the log file can be appended to, creating nothing: the nearest existing ancestor must be a writable directory. */
-function checkLogFile(path: string, replica: string): string {
+/** Checks that a file we append to (the log, the report) can be written, creating nothing. */
+function checkOutputFile(what: string, path: string, replicas: readonly string[]): string {
   const stat = statIfExists(path);
-  if (stat?.isDirectory()) throw usageError(`log file ${path} is a directory`);
+  if (stat?.isDirectory()) throw usageError(`${what} ${path} is a directory`);
   const real = realPathOf(path);
-  if (isWithin(real, replica)) throw usageError(`log file ${path} is inside the replica, which must hold only what the source holds`);
+  if (replicas.some((replica) => isWithin(real, replica))) throw usageError(`${what} ${path} is inside the replica, which must hold only what the source holds`);
   let existing = stat ? path : dirname(path);
   while (!statIfExists(existing)) existing = dirname(existing);
-  if (stat === undefined && !statSync(existing).isDirectory()) throw usageError(`log file ${path} cannot be created: ${existing} is not a directory`);
+  if (stat === undefined && !statSync(existing).isDirectory()) throw usageError(`${what} ${path} cannot be created: ${existing} is not a directory`);
   try {
     accessSync(existing, constants.W_OK);
   } catch {
-    throw usageError(`log file ${path} cannot be ${stat ? 'written' : 'created'}: permission denied`);
+    throw usageError(`${what} ${path} cannot be ${stat ? 'written' : 'created'}: permission denied`);
   }
   return real;
 }
 
+/** Prefixes a usage error with where it was found (a job of a jobs file). */
+function within<T>(where: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (where !== '' && error instanceof ReplisyncError) throw usageError(`${where}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Validates one folder pair and its settings. */
+export function resolveJob(name: string, source: string, replica: string, settings: JobSettings, dryRun: boolean, where = ''): ResolvedJob {
+  return within(where, () => {
+    const realSource = checkSource(resolve(source));
+    const exclude = settings.exclude ?? [];
+    compileExcludes(exclude);
+    return {
+      name,
+      source: realSource,
+      replica: checkReplica(resolve(replica), realSource),
+      intervalMs: parseDuration('interval', settings.interval ?? DEFAULT_INTERVAL),
+      checksum: settings.checksum ?? false,
+      chunkSize: parseSize('--chunk-size', settings.chunkSize ?? DEFAULT_CHUNK_SIZE),
+      dryRun,
+      allowEmptySource: settings.allowEmptySource ?? false,
+      maxDelete: settings.maxDelete === undefined ? undefined : parseMaxDelete(settings.maxDelete),
+      exclude,
+      deleteExcluded: settings.deleteExcluded ?? false,
+    };
+  });
+}
+
+/** No replica may overlap another job's source or replica: two jobs would fight over it. */
+function checkOverlaps(jobs: readonly ResolvedJob[], label: (i: number) => string): void {
+  jobs.forEach((job, i) => {
+    jobs.forEach((other, j) => {
+      if (i === j) return;
+      for (const [what, path] of [['source', other.source], ['replica', other.replica]] as const) {
+        if (what === 'replica' && j < i) continue;
+        if (job.replica === path || isWithin(job.replica, path) || isWithin(path, job.replica)) {
+          throw usageError(`${label(i)}: replica ${job.replica} overlaps the ${what} of ${label(j)} (${path})`);
+        }
+      }
+    });
+  });
+}
+
 /** Validates every option before anything touches the disk; the first problem found is thrown as a usage error. */
 export function resolveOptions(user: UserOptions): ResolvedOptions {
-  if (user.source === undefined || user.source === '') throw usageError('missing <source>: usage is replisync <source> <replica> [log-file] [interval]');
-  if (user.replica === undefined || user.replica === '') throw usageError('missing <replica>: usage is replisync <source> <replica> [log-file] [interval]');
   if (user.quiet && user.verbose) throw usageError('--quiet and --verbose cannot be used together');
-  const source = checkSource(resolve(user.source));
-  const replica = checkReplica(resolve(user.replica), source);
+  const dryRun = user.dryRun ?? false;
+  let jobs: ResolvedJob[];
+  let label = (_: number): string => 'the replica';
+  let global: UserOptions = user;
+  if (user.config !== undefined) {
+    if (user.source !== undefined) throw usageError('--config takes the folder pairs from the file: give no <source> <replica> with it');
+    const config = loadConfig(resolve(user.config));
+    // Flags given on the command line override the file's top-level settings and apply to every job.
+    global = { ...config.defaults, ...definedOnly(user) };
+    const overrides = definedOnly(pickJobSettings(user));
+    label = (i) => jobLabel(i, config.jobs[i]?.name);
+    jobs = config.jobs.map((job, i) => resolveJob(job.name ?? `job${i + 1}`, job.source, job.replica, { ...pickJobSettings(config.defaults), ...job, ...overrides }, dryRun, label(i)));
+    const names = new Set<string>();
+    jobs.forEach((job, i) => {
+      if (names.has(job.name)) throw usageError(`${label(i)}: name "${job.name}" is used by another job`);
+      names.add(job.name);
+    });
+    checkOverlaps(jobs, label);
+  } else {
+    if (user.source === undefined || user.source === '') throw usageError('missing <source>: usage is replisync <source> <replica> [log-file] [interval]');
+    if (user.replica === undefined || user.replica === '') throw usageError('missing <replica>: usage is replisync <source> <replica> [log-file] [interval]');
+    jobs = [resolveJob('', user.source, user.replica, user, dryRun)];
+  }
+  const replicas = jobs.map((j) => j.replica);
   return {
-    source,
-    replica,
-    logFile: user.logFile === undefined ? undefined : checkLogFile(resolve(user.logFile), replica),
-    intervalMs: parseDuration('interval', user.interval ?? DEFAULT_INTERVAL),
+    jobs,
+    logFile: global.logFile === undefined ? undefined : checkOutputFile('log file', resolve(global.logFile), replicas),
+    report: global.report === undefined ? undefined : checkOutputFile('report file', resolve(global.report), replicas),
+    statsIntervalMs: global.statsInterval === undefined ? undefined : parseDuration('--stats-interval', global.statsInterval),
     once: user.once ?? false,
-    workers: user.workers === undefined ? availableParallelism() : parseWorkers(user.workers),
-    checksum: user.checksum ?? false,
-    chunkSize: parseSize('--chunk-size', user.chunkSize ?? DEFAULT_CHUNK_SIZE),
-    dryRun: user.dryRun ?? false,
-    allowEmptySource: user.allowEmptySource ?? false,
-    maxDelete: user.maxDelete === undefined ? undefined : parseMaxDelete(user.maxDelete),
+    workers: global.workers === undefined ? availableParallelism() : parseWorkers(global.workers),
     verbosity: user.quiet ? 'quiet' : user.verbose ? 'verbose' : 'normal',
   };
+}
+
+const JOB_SETTINGS = ['interval', 'checksum', 'chunkSize', 'allowEmptySource', 'maxDelete', 'exclude', 'deleteExcluded'] as const;
+
+function pickJobSettings(from: JobSettings): JobSettings {
+  return Object.fromEntries(JOB_SETTINGS.map((k) => [k, from[k]])) as JobSettings;
+}
+
+/** Drops unset and false values, so that they do not override a file's settings. */
+function definedOnly<T extends object>(from: T): Partial<T> {
+  return Object.fromEntries(Object.entries(from).filter(([, v]) => v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0))) as Partial<T>;
 }

@@ -1,6 +1,7 @@
 import { Piscina } from 'piscina';
 import type { CopyResult, CopyTask } from '../workers/copy.js';
 import type { HashTask, HashVerdict } from '../workers/hash.js';
+import type { ScanTask } from '../workers/scan.js';
 import { decodeSnapshot } from './scan.js';
 import type { Snapshot } from './types.js';
 
@@ -22,8 +23,9 @@ export class WorkerPool {
     this.#piscina.on('error', onError);
   }
 
-  async scan(root: string): Promise<Snapshot> {
-    return decodeSnapshot(await this.#piscina.run(root, { filename: SCAN }));
+  async scan(root: string, exclude: readonly string[] = []): Promise<Snapshot> {
+    const task: ScanTask = { root, exclude };
+    return decodeSnapshot(await this.#piscina.run(task, { filename: SCAN }));
   }
 
   hash(task: HashTask): Promise<HashVerdict[]> {

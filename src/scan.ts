@@ -1,5 +1,6 @@
 import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { describeCause } from './errors.js';
+import { compileExcludes, type Exclude } from './filter.js';
 import type { Entry, Kind, ScanFailure, Snapshot } from './types.js';
 
 const KINDS: readonly Kind[] = ['file', 'dir', 'symlink', 'special'];
@@ -77,12 +78,12 @@ class EntrySink implements Sink {
  * on purpose: a tight readdir + lstat loop is several times faster and leaner than a
  * fan-out of promises. A missing root gives an empty snapshot (a replica not created yet).
  */
-function walkTree(root: string, sink: Sink): void {
+function walkTree(root: string, sink: Sink, exclude: Exclude | undefined): void {
   const rootStat = lstatSync(root, { throwIfNoEntry: false });
-  if (rootStat && sink.add('', rootStat, root) === DIR) walk(root, '', sink);
+  if (rootStat && sink.add('', rootStat, root) === DIR) walk(root, '', sink, exclude);
 }
 
-function walk(abs: string, rel: string, sink: Sink): void {
+function walk(abs: string, rel: string, sink: Sink, exclude: Exclude | undefined): void {
   let names: string[];
   try {
     // Sorted, so both trees come out in the one order that march() merges.
@@ -97,17 +98,18 @@ function walk(abs: string, rel: string, sink: Sink): void {
     try {
       // Undefined means it vanished since readdir: absent, not an error.
       const stat = lstatSync(childAbs, { throwIfNoEntry: false });
-      if (stat && sink.add(childRel, stat, childAbs) === DIR) walk(childAbs, childRel, sink);
+      if (!stat || (exclude !== undefined && exclude(childRel, stat.isDirectory()))) continue;
+      if (sink.add(childRel, stat, childAbs) === DIR) walk(childAbs, childRel, sink, exclude);
     } catch (error) {
       sink.unreadable.push({ path: childRel, cause: describeCause(error) });
     }
   }
 }
 
-/** Scans a tree on a pool thread, in columns that cross to the coordinator cheaply. */
-export function scanEncoded(root: string): EncodedSnapshot {
+/** Scans a tree on a pool thread, in columns that cross to the coordinator cheaply. Excluded paths are not listed. */
+export function scanEncoded(root: string, exclude: readonly string[] = []): EncodedSnapshot {
   const columns = new ColumnSink();
-  walkTree(root, columns);
+  walkTree(root, columns, compileExcludes(exclude));
   return {
     root,
     paths: columns.paths.join('\0'),
@@ -120,10 +122,10 @@ export function scanEncoded(root: string): EncodedSnapshot {
   };
 }
 
-/** Scans a tree on the calling thread. */
-export function scanTree(root: string): Snapshot {
+/** Scans a tree on the calling thread. Excluded paths are not listed. */
+export function scanTree(root: string, exclude: readonly string[] = []): Snapshot {
   const sink = new EntrySink();
-  walkTree(root, sink);
+  walkTree(root, sink, compileExcludes(exclude));
   return { root, entries: sink.entries, unreadable: sink.unreadable };
 }
 

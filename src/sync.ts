@@ -1,6 +1,6 @@
 import { ReplisyncError } from './errors.js';
 import { compareContents } from './compare.js';
-import { describe, emptyOutcome, execute, tally, type Outcome } from './execute.js';
+import { describe, emptyOutcome, execute, recordFailure, tally, type Failure, type Outcome } from './execute.js';
 import type { Logger } from './log.js';
 import { limitDeletes, pairsToHash, plan, type Action, type Plan } from './plan.js';
 import type { WorkerPool } from './pool.js';
@@ -17,11 +17,16 @@ export interface CycleOptions {
   readonly allowEmptySource: boolean;
   /** No deletion at all in a cycle that would delete more than this. */
   readonly maxDelete: number | undefined;
+  /** Paths neither copied nor deleted (see filter.ts). */
+  readonly exclude: readonly string[];
+  /** Delete excluded paths from the replica after all. */
+  readonly deleteExcluded: boolean;
 }
 
 export interface CycleReport extends Outcome {
   /** Entries found in the source. */
   readonly scanned: number;
+  readonly started: Date;
   readonly durationMs: number;
 }
 
@@ -32,10 +37,11 @@ export const planActions = (p: Plan): Action[] => [...p.clear, ...p.dirs, ...p.t
  * core idles and the larger snapshot never has to cross threads), hashes the pairs that
  * need it, and plans.
  */
-export async function planCycle(pool: WorkerPool, options: Omit<CycleOptions, 'dryRun' | 'maxDelete'>, log: Logger): Promise<{ plan: Plan; scanned: number; failed: number }> {
+export async function planCycle(pool: WorkerPool, options: PlanCycleOptions, log: Logger): Promise<{ plan: Plan; scanned: number; failures: Failure[] }> {
   const started = performance.now();
-  const replicaScan = pool.scan(options.replica);
-  const source = scanTree(options.source);
+  // The replica is scanned whole with --delete-excluded, so that what is excluded shows as replica-only.
+  const replicaScan = pool.scan(options.replica, options.deleteExcluded ? [] : options.exclude);
+  const source = scanTree(options.source, options.exclude);
   const replica = await replicaScan;
   const scanned = performance.now();
   if (source.entries[0]?.kind !== 'dir') throw new ReplisyncError('fatal', `source ${options.source} is no longer a directory`);
@@ -51,15 +57,27 @@ export async function planCycle(pool: WorkerPool, options: Omit<CycleOptions, 'd
   const result = plan(source, replica, options, verdicts);
   log.debug(`scan ${(scanned - started).toFixed(0)} ms, compare ${pairs.length} pairs ${(compared - scanned).toFixed(0)} ms, plan ${(performance.now() - compared).toFixed(0)} ms`);
   for (const entry of result.skipped) log.warn(`skip special ${entry.path}: FIFOs, sockets and devices are not copied`);
-  return { plan: result, scanned: source.entries.length, failed: source.unreadable.length + replica.unreadable.length };
+  const failures = [...source.unreadable, ...replica.unreadable].map((f) => ({ path: f.path === '' ? '.' : f.path, cause: `cannot read: ${f.cause}` }));
+  return { plan: result, scanned: source.entries.length, failures };
+}
+
+export type PlanCycleOptions = Omit<CycleOptions, 'dryRun' | 'maxDelete'>;
+
+const MiB = 1024 * 1024;
+
+/** The options of a cycle with every default filled in, for the library and its tests. */
+export function cycleOptions(source: string, replica: string, overrides: Partial<CycleOptions> = {}): CycleOptions {
+  return { source, replica, checksum: false, chunkSize: 8 * MiB, dryRun: false, allowEmptySource: false, maxDelete: undefined, exclude: [], deleteExcluded: false, ...overrides };
 }
 
 /** One cycle: plan, then execute (or, in a dry run, report what would be done), then log a summary. */
 export async function runCycle(pool: WorkerPool, options: CycleOptions, log: Logger, stop: Int32Array): Promise<CycleReport> {
+  const startedAt = new Date();
   const started = performance.now();
   const planned = await planCycle(pool, options, log);
   const { plan: toRun, withheld } = options.maxDelete === undefined ? { plan: planned.plan, withheld: 0 } : limitDeletes(planned.plan, options.maxDelete);
-  if (withheld > 0) log.error(`--max-delete ${options.maxDelete}: this cycle would delete ${withheld} entries, so it deletes none (and makes no kind change)`);
+  const maxDeleteError = `--max-delete ${options.maxDelete}: this cycle would delete ${withheld} entries, so it deletes none (and makes no kind change)`;
+  if (withheld > 0) log.error(maxDeleteError);
   let outcome: Outcome;
   if (options.dryRun) {
     outcome = emptyOutcome();
@@ -70,12 +88,12 @@ export async function runCycle(pool: WorkerPool, options: CycleOptions, log: Log
   } else {
     outcome = await execute(toRun, { pool, sourceRoot: options.source, replicaRoot: options.replica, log, stop });
   }
-  const report: CycleReport = { ...outcome, failed: outcome.failed + planned.failed + (withheld > 0 ? 1 : 0), scanned: planned.scanned, durationMs: performance.now() - started };
+  for (const failure of planned.failures) recordFailure(outcome, failure.path, failure.cause);
+  if (withheld > 0) recordFailure(outcome, '.', maxDeleteError);
+  const report: CycleReport = { ...outcome, scanned: planned.scanned, started: startedAt, durationMs: performance.now() - started };
   log.info(summarize(report, options.dryRun));
   return report;
 }
-
-const MiB = 1024 * 1024;
 
 export function summarize(r: CycleReport, dryRun: boolean): string {
   const seconds = r.durationMs / 1000;

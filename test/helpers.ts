@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createConsola, type LogObject } from 'consola/core';
 import type { Logger } from '../src/log.js';
 import { WorkerPool } from '../src/pool.js';
-import { runCycle, type CycleOptions, type CycleReport } from '../src/sync.js';
+import { cycleOptions, runCycle, type CycleOptions, type CycleReport } from '../src/sync.js';
 
 export const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 
@@ -62,7 +62,7 @@ export async function syncOnce(source: string, replica: string, options: Partial
   });
   const { log, lines, errors } = captureLogger();
   try {
-    const report = await runCycle(pool, { source, replica, checksum: false, chunkSize: 8 * 1024 * 1024, dryRun: false, allowEmptySource: false, maxDelete: undefined, ...options }, log, new Int32Array(new SharedArrayBuffer(4)));
+    const report = await runCycle(pool, cycleOptions(source, replica, options), log, new Int32Array(new SharedArrayBuffer(4)));
     return { ...report, lines, errors };
   } finally {
     await pool.close();

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { suite, test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseDuration, parseMaxDelete, parseSize, parseWorkers, resolveOptions, type UserOptions } from '../src/options.js';
+import { cycleOptions } from '../src/sync.js';
 import { removeDir, tempDir } from './helpers.js';
 
 const durations: Array<[string | number, number]> = [
@@ -75,7 +76,15 @@ Resolve('defaults are filled in and paths made absolute', ({ dir }) => {
   const o = resolveOptions({ source: join(dir, 'src'), replica: join(dir, 'new/replica') });
   assert.equal(
     { ...o, workers: o.workers > 0 },
-    { source: join(dir, 'src'), replica: join(dir, 'new/replica'), logFile: undefined, intervalMs: 60_000, once: false, workers: true, checksum: false, chunkSize: 8 * 1024 * 1024, dryRun: false, allowEmptySource: false, maxDelete: undefined, verbosity: 'normal' },
+    {
+      jobs: [{ ...cycleOptions(join(dir, 'src'), join(dir, 'new/replica')), name: '', intervalMs: 60_000 }],
+      logFile: undefined,
+      report: undefined,
+      statsIntervalMs: undefined,
+      once: false,
+      workers: true,
+      verbosity: 'normal',
+    },
   );
 });
 

@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execute } from '../src/execute.js';
 import { WorkerPool } from '../src/pool.js';
-import { planCycle } from '../src/sync.js';
+import { cycleOptions, planCycle } from '../src/sync.js';
 import { captureLogger, CLI, operations, removeDir, rsyncDiff, runCli, startCli, syncOnce, tempDir, writeTree } from './helpers.js';
 
 const S = suite<{ dir: string; src: string; rep: string }>('safety', { dir: '', src: '', rep: '' });
@@ -101,7 +101,7 @@ S('a source file rewritten after the scan is left alone with a warning, and the 
   const { log, errors } = captureLogger();
   const pool = new WorkerPool(2, (error) => assert.unreachable(error.message));
   try {
-    const { plan } = await planCycle(pool, { source: src, replica: rep, checksum: false, chunkSize: 1 << 20, allowEmptySource: false }, log);
+    const { plan } = await planCycle(pool, cycleOptions(src, rep), log);
     writeFileSync(join(src, 'f'), 'second, longer version');
     const outcome = await execute(plan, { pool, sourceRoot: src, replicaRoot: rep, log, stop: new Int32Array(new SharedArrayBuffer(4)) });
     assert.equal(errors, ['create file f not done: the source changed while it was copied; left for the next cycle']);

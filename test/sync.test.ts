@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { sameMtime } from '../src/mtime.js';
 import { execute } from '../src/execute.js';
 import { WorkerPool } from '../src/pool.js';
-import { planCycle } from '../src/sync.js';
+import { cycleOptions, planCycle } from '../src/sync.js';
 import { captureLogger, operations, removeDir, rsyncDiff, setMtime, syncOnce, tempDir, writeTree } from './helpers.js';
 
 const Sync = suite<{ dir: string; src: string; rep: string }>('sync', { dir: '', src: '', rep: '' });
@@ -172,7 +172,7 @@ Sync('a file that vanished between scan and copy is a warning, not a failure; th
   const { log, lines, errors } = captureLogger();
   const pool = new WorkerPool(2, (error) => assert.unreachable(error.message));
   try {
-    const options = { source: src, replica: rep, checksum: false, chunkSize: 1024 * 1024, allowEmptySource: false };
+    const options = cycleOptions(src, rep);
     const { plan } = await planCycle(pool, options, log);
     unlinkSync(join(src, 'b'));
     const outcome = await execute(plan, { pool, sourceRoot: src, replicaRoot: rep, log, stop: new Int32Array(new SharedArrayBuffer(4)) });

@@ -1,6 +1,11 @@
 import { scanEncoded, type EncodedSnapshot } from '../src/scan.js';
 
-/** Pool task: walk one tree. Both trees are scanned at once, one per thread. */
-export default function scan(root: string): EncodedSnapshot {
-  return scanEncoded(root);
+export interface ScanTask {
+  readonly root: string;
+  readonly exclude: readonly string[];
+}
+
+/** Pool task: walk one tree while the coordinator walks the other. */
+export default function scan(task: ScanTask): EncodedSnapshot {
+  return scanEncoded(task.root, task.exclude);
 }

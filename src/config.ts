@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { describeCause, usageError } from './errors.js';
+import type { JobSettings, UserOptions } from './options.js';
+
+/** One folder pair of a jobs file, with its own overrides. */
+export interface JobEntry extends JobSettings {
+  name?: string;
+  source: string;
+  replica: string;
+}
+
+export interface Config {
+  /** Top-level settings: defaults for every job, plus the run-wide ones (log file, report, workers…). */
+  readonly defaults: UserOptions;
+  readonly jobs: JobEntry[];
+}
+
+type FieldType = 'string' | 'boolean' | 'scalar' | 'patterns';
+
+const JOB_FIELDS: Record<string, FieldType> = {
+  interval: 'scalar',
+  checksum: 'boolean',
+  chunkSize: 'scalar',
+  allowEmptySource: 'boolean',
+  maxDelete: 'scalar',
+  exclude: 'patterns',
+  deleteExcluded: 'boolean',
+};
+const TOP_FIELDS: Record<string, FieldType> = { ...JOB_FIELDS, logFile: 'string', report: 'string', statsInterval: 'scalar', workers: 'scalar' };
+const ENTRY_FIELDS: Record<string, FieldType> = { ...JOB_FIELDS, name: 'string', source: 'string', replica: 'string' };
+const PATH_FIELDS = new Set(['logFile', 'report', 'source', 'replica']);
+
+export const jobLabel = (index: number, name: string | undefined): string => (name === undefined ? `jobs[${index}]` : `jobs[${index}] "${name}"`);
+
+function fits(type: FieldType, value: unknown): boolean {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string' && value !== '';
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'scalar':
+      return typeof value === 'string' || typeof value === 'number';
+    case 'patterns':
+      return Array.isArray(value) && value.every((p) => typeof p === 'string');
+  }
+}
+
+const EXPECTED: Record<FieldType, string> = {
+  string: 'a non-empty string',
+  boolean: 'true or false',
+  scalar: 'a number or a string',
+  patterns: 'an array of strings',
+};
+
+/** Checks an object's fields against a table; relative paths are taken from the file's directory. */
+function readFields(where: string, raw: unknown, fields: Record<string, FieldType>, base: string): Record<string, unknown> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw usageError(`${where} must be an object`);
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const type = fields[key];
+    if (type === undefined) throw usageError(`${where}: unknown field "${key}"`);
+    if (!fits(type, value)) throw usageError(`${where}: ${key} must be ${EXPECTED[type]}`);
+    out[key] = PATH_FIELDS.has(key) ? resolve(base, value as string) : value;
+  }
+  return out;
+}
+
+/** Reads and checks the shape of a jobs file (the values themselves are checked by resolveOptions). */
+export function loadConfig(path: string): Config {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw usageError(`jobs file ${path}: ${error instanceof SyntaxError ? `not valid JSON (${error.message})` : describeCause(error)}`);
+  }
+  const base = dirname(path);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw usageError(`jobs file ${path} must hold a JSON object`);
+  const { jobs, ...top } = raw as Record<string, unknown>;
+  const defaults = readFields(`jobs file ${path}`, top, TOP_FIELDS, base) as UserOptions;
+  if (!Array.isArray(jobs) || jobs.length === 0) throw usageError(`jobs file ${path}: jobs must be a non-empty array`);
+  const entries = jobs.map((job: unknown, i) => {
+    const name = typeof job === 'object' && job !== null && 'name' in job && typeof job.name === 'string' ? job.name : undefined;
+    const entry = readFields(jobLabel(i, name), job, ENTRY_FIELDS, base);
+    for (const required of ['source', 'replica']) if (entry[required] === undefined) throw usageError(`${jobLabel(i, name)}: ${required} is missing`);
+    return entry as unknown as JobEntry;
+  });
+  return { defaults, jobs: entries };
+}

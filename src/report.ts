@@ -1,0 +1,52 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import type { CycleReport } from './sync.js';
+
+/** The JSON object `--report` appends for each cycle, one per line. */
+export interface ReportLine {
+  job: string;
+  start: string;
+  end: string;
+  durationMs: number;
+  dryRun: boolean;
+  scanned: number;
+  created: number;
+  updated: number;
+  deleted: number;
+  failed: number;
+  bytes: number;
+  failures: { path: string; cause: string }[];
+}
+
+export function toReportLine(job: string, dryRun: boolean, r: CycleReport): ReportLine {
+  return {
+    job,
+    start: r.started.toISOString(),
+    end: new Date(r.started.getTime() + r.durationMs).toISOString(),
+    durationMs: Math.round(r.durationMs),
+    dryRun,
+    scanned: r.scanned,
+    created: r.created,
+    updated: r.updated,
+    deleted: r.deleted,
+    failed: r.failed,
+    bytes: r.bytes,
+    failures: r.failures,
+  };
+}
+
+/** Appends JSON Lines with synchronous writes, so no line is lost when the process exits. */
+export class ReportWriter {
+  readonly #fd: number;
+
+  constructor(path: string) {
+    this.#fd = openSync(path, 'a');
+  }
+
+  write(line: ReportLine): void {
+    writeSync(this.#fd, `${JSON.stringify(line)}\n`);
+  }
+
+  close(): void {
+    closeSync(this.#fd);
+  }
+}

@@ -1,0 +1,79 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ReplisyncError } from './errors.js';
+import { acquireLock, type Lock } from './lock.js';
+import type { Logger } from './log.js';
+import type { ResolvedJob, ResolvedOptions } from './options.js';
+import { WorkerPool } from './pool.js';
+import { ReportWriter, toReportLine } from './report.js';
+import { runPeriodically } from './schedule.js';
+import { JobStats } from './stats.js';
+import { runCycle } from './sync.js';
+
+/** How a run is stopped: `signal` ends the loops, `stop` (shared with the workers) skips work not yet started. */
+export interface RunControl {
+  readonly signal: AbortSignal;
+  readonly stop: Int32Array;
+}
+
+/** Takes every replica's lock, or none: a refusal releases those already taken. A dry run takes none. */
+export function lockReplicas(jobs: readonly ResolvedJob[]): Lock[] {
+  const locks: Lock[] = [];
+  if (jobs.every((job) => job.dryRun)) return locks;
+  try {
+    for (const job of jobs) locks.push(acquireLock(job.replica));
+  } catch (error) {
+    for (const lock of locks) lock.release();
+    throw error;
+  }
+  return locks;
+}
+
+/**
+ * Runs every job on one shared pool: once each in turn (`--once`), or each on its own
+ * schedule until `control.signal` aborts. Returns the number of failed entries.
+ */
+export async function runJobs(options: ResolvedOptions, log: Logger, control: RunControl): Promise<number> {
+  const pool = new WorkerPool(options.workers, (error) => log.error(`worker failed: ${error.message}`));
+  if (options.report !== undefined) mkdirSync(dirname(options.report), { recursive: true });
+  const report = options.report === undefined ? undefined : new ReportWriter(options.report);
+  const stats = options.jobs.map((job) => new JobStats(job.name));
+  const logStats = (): void => stats.forEach((s) => log.info(s.format()));
+  const statsTimer = options.statsIntervalMs === undefined ? undefined : setInterval(logStats, options.statsIntervalMs);
+  let failed = 0;
+
+  const cycleOf = (job: ResolvedJob, i: number) => {
+    const jobLog = job.name === '' ? log : log.withTag(job.name);
+    return async (): Promise<void> => {
+      try {
+        const r = await runCycle(pool, job, jobLog, control.stop);
+        failed += r.failed;
+        stats[i]?.record(r);
+        report?.write(toReportLine(job.name, job.dryRun, r));
+      } catch (error) {
+        if (options.once || !(error instanceof ReplisyncError)) throw error;
+        // In the loop, a cycle-wide problem (a source unmounted) skips this cycle only.
+        jobLog.error(error.message);
+      }
+    };
+  };
+
+  try {
+    for (const job of options.jobs) {
+      const every = options.once ? '' : `, every ${job.intervalMs / 1000}s`;
+      (job.name === '' ? log : log.withTag(job.name)).info(`replisync ${job.source} → ${job.replica}${every} with ${options.workers} workers${job.dryRun ? ' (dry run)' : ''}`);
+    }
+    if (options.once) {
+      for (const [i, job] of options.jobs.entries()) if (!control.signal.aborted) await cycleOf(job, i)();
+    } else {
+      await Promise.all(options.jobs.map((job, i) => runPeriodically(job.intervalMs, cycleOf(job, i), control.signal)));
+      log.info('stopped');
+    }
+    if (statsTimer !== undefined) logStats();
+  } finally {
+    clearInterval(statsTimer);
+    await pool.close();
+    report?.close();
+  }
+  return failed;
+}
