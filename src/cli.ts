@@ -5,6 +5,7 @@ import { cac } from 'cac';
 import { ReplisyncError } from './errors.js';
 import { createRunLogger, type RunLogger } from './log.js';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_INTERVAL, resolveOptions, type ResolvedOptions, type UserOptions } from './options.js';
+import { Progress } from './progress.js';
 import { lockReplicas, runJobs } from './run.js';
 
 const EXIT_OK = 0;
@@ -79,10 +80,10 @@ function parseArgs(argv: string[]): UserOptions | undefined {
   };
 }
 
-function openLogger(options: ResolvedOptions): RunLogger {
+function openLogger(options: ResolvedOptions, bar: Progress | undefined): RunLogger {
   try {
     if (options.logFile !== undefined) mkdirSync(dirname(options.logFile), { recursive: true });
-    return createRunLogger(options.logFile, options.verbosity);
+    return createRunLogger(options.logFile, options.verbosity, bar && (() => bar.clear()));
   } catch (error) {
     throw new ReplisyncError('fatal', `cannot open log file ${options.logFile}: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -94,7 +95,10 @@ async function main(argv: string[]): Promise<number> {
   const options = resolveOptions(user);
   const locks = lockReplicas(options.jobs);
   process.on('exit', () => locks.forEach((lock) => lock.release()));
-  const { log, close } = openLogger(options);
+  // The live status line is for a person at a terminal: never piped, never in the log file.
+  const delay = Number(process.env['REPLISYNC_PROGRESS_DELAY'] ?? 1000);
+  const bar = process.stdout.isTTY && options.verbosity !== 'quiet' ? new Progress(process.stdout, Number.isFinite(delay) ? delay : 1000) : undefined;
+  const { log, close } = openLogger(options, bar);
   const stop = new Int32Array(new SharedArrayBuffer(4));
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -109,7 +113,7 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const failed = await runJobs(options, log, { signal: controller.signal, stop });
+    const failed = await runJobs(options, log, { signal: controller.signal, stop }, bar);
     return options.once && failed > 0 ? EXIT_ENTRIES_FAILED : EXIT_OK;
   } finally {
     close();

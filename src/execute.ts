@@ -36,6 +36,8 @@ export interface ExecuteContext {
   readonly log: Logger;
   /** Raised (set to 1) on shutdown: nothing new starts, workers skip the jobs they have not begun. */
   readonly stop: Int32Array;
+  /** Told of each finished action (done or failed) and the bytes it copied. */
+  readonly onProgress?: (entries: number, bytes: number) => void;
 }
 
 export const emptyOutcome = (): Outcome => ({ created: 0, updated: 0, deleted: 0, failed: 0, bytes: 0, failures: [] });
@@ -70,11 +72,14 @@ export async function execute(plan: Plan, ctx: ExecuteContext): Promise<Outcome>
   const stopped = (): boolean => Atomics.load(ctx.stop, 0) === 1;
   const done = (action: Action): void => {
     ctx.log.info(describe(action));
+    const before = outcome.bytes;
     tally(outcome, action);
+    ctx.onProgress?.(1, outcome.bytes - before);
   };
   const failed = (action: Action, cause: string): void => {
     recordFailure(outcome, action.entry.path, cause);
     ctx.log.error(`${describe(action)} failed: ${cause}`);
+    ctx.onProgress?.(1, 0);
   };
   const local = (action: Action, fn: () => void): void => {
     try {

@@ -31,12 +31,14 @@ export interface RunLogger {
 /**
  * The logger of a run: the console (errors and warnings to stderr) at the chosen verbosity,
  * and the log file, appended to, at info level whatever the console shows.
+ * `beforeConsoleLine` lets a live status line get out of the way.
  */
-export function createRunLogger(logFile: string | undefined, verbosity: Verbosity): RunLogger {
+export function createRunLogger(logFile: string | undefined, verbosity: Verbosity, beforeConsoleLine?: () => void): RunLogger {
   const threshold = CONSOLE_THRESHOLD[verbosity];
   const console: ConsolaReporter = {
     log(entry) {
       if (entry.level > threshold) return;
+      beforeConsoleLine?.();
       writeSync(entry.level <= LEVEL.warn ? 2 : 1, formatLine(entry));
     },
   };

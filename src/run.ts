@@ -5,6 +5,7 @@ import { acquireLock, type Lock } from './lock.js';
 import type { Logger } from './log.js';
 import type { ResolvedJob, ResolvedOptions } from './options.js';
 import { WorkerPool } from './pool.js';
+import type { Progress } from './progress.js';
 import { ReportWriter, toReportLine } from './report.js';
 import { runPeriodically } from './schedule.js';
 import { JobStats } from './stats.js';
@@ -33,7 +34,7 @@ export function lockReplicas(jobs: readonly ResolvedJob[]): Lock[] {
  * Runs every job on one shared pool: once each in turn (`--once`), or each on its own
  * schedule until `control.signal` aborts. Returns the number of failed entries.
  */
-export async function runJobs(options: ResolvedOptions, log: Logger, control: RunControl): Promise<number> {
+export async function runJobs(options: ResolvedOptions, log: Logger, control: RunControl, bar?: Progress): Promise<number> {
   const pool = new WorkerPool(options.workers, (error) => log.error(`worker failed: ${error.message}`));
   if (options.report !== undefined) mkdirSync(dirname(options.report), { recursive: true });
   const report = options.report === undefined ? undefined : new ReportWriter(options.report);
@@ -46,7 +47,7 @@ export async function runJobs(options: ResolvedOptions, log: Logger, control: Ru
     const jobLog = job.name === '' ? log : log.withTag(job.name);
     return async (): Promise<void> => {
       try {
-        const r = await runCycle(pool, job, jobLog, control.stop);
+        const r = await runCycle(pool, job, jobLog, control.stop, bar && { job: job.name, bar });
         failed += r.failed;
         stats[i]?.record(r);
         report?.write(toReportLine(job.name, job.dryRun, r));

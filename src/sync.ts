@@ -4,6 +4,7 @@ import { describe, emptyOutcome, execute, recordFailure, tally, type Failure, ty
 import type { Logger } from './log.js';
 import { limitDeletes, pairsToHash, plan, type Action, type Plan } from './plan.js';
 import type { WorkerPool } from './pool.js';
+import type { Progress } from './progress.js';
 import { scanTree } from './scan.js';
 
 /** What one sync between a source and a replica needs to know. */
@@ -71,7 +72,7 @@ export function cycleOptions(source: string, replica: string, overrides: Partial
 }
 
 /** One cycle: plan, then execute (or, in a dry run, report what would be done), then log a summary. */
-export async function runCycle(pool: WorkerPool, options: CycleOptions, log: Logger, stop: Int32Array): Promise<CycleReport> {
+export async function runCycle(pool: WorkerPool, options: CycleOptions, log: Logger, stop: Int32Array, progress?: { job: string; bar: Progress }): Promise<CycleReport> {
   const startedAt = new Date();
   const started = performance.now();
   const planned = await planCycle(pool, options, log);
@@ -86,7 +87,18 @@ export async function runCycle(pool: WorkerPool, options: CycleOptions, log: Log
       tally(outcome, action);
     }
   } else {
-    outcome = await execute(toRun, { pool, sourceRoot: options.source, replicaRoot: options.replica, log, stop });
+    const bar = progress?.bar;
+    if (bar) {
+      const totals = emptyOutcome();
+      const actions = planActions(toRun);
+      for (const action of actions) tally(totals, action);
+      bar.begin(progress.job, actions.length, totals.bytes);
+    }
+    try {
+      outcome = await execute(toRun, { pool, sourceRoot: options.source, replicaRoot: options.replica, log, stop, onProgress: bar && ((n, b) => bar.advance(n, b)) });
+    } finally {
+      bar?.end();
+    }
   }
   for (const failure of planned.failures) recordFailure(outcome, failure.path, failure.cause);
   if (withheld > 0) recordFailure(outcome, '.', maxDeleteError);
