@@ -31,6 +31,9 @@ const TOP_FIELDS: Record<string, FieldType> = { ...JOB_FIELDS, logFile: 'string'
 const ENTRY_FIELDS: Record<string, FieldType> = { ...JOB_FIELDS, name: 'string', source: 'string', replica: 'string' };
 const PATH_FIELDS = new Set(['logFile', 'report', 'source', 'replica']);
 
+/** The field names a jobs file accepts, at the top level and in a job (the schema in schema/ lists the same). */
+export const configFields = (): { top: string[]; job: string[] } => ({ top: [...Object.keys(TOP_FIELDS), 'jobs'], job: Object.keys(ENTRY_FIELDS) });
+
 export const jobLabel = (index: number, name: string | undefined): string => (name === undefined ? `jobs[${index}]` : `jobs[${index}] "${name}"`);
 
 function fits(type: FieldType, value: unknown): boolean {

@@ -3,6 +3,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { fileURLToPath } from 'node:url';
+import { configFields } from '../src/config.js';
 import type { ReportLine } from '../src/report.js';
 import { CLI, operations, removeDir, rsyncDiff, runCli, startCli, syncOnce, tempDir, writeTree } from './helpers.js';
 
@@ -127,6 +129,15 @@ J('the progress line shows on a terminal only: never in piped output or in the l
   const piped = await runCli([src, join(dir, 'piped-rep'), '--once', '--log-file', log]);
   assert.ok(!piped.stdout.includes('entries,') && !piped.stdout.includes('\x1b'));
   assert.ok(!readFileSync(log, 'utf8').includes('entries,'));
+});
+
+J('the shipped JSON schema lists exactly the fields the jobs file accepts', () => {
+  const schema = JSON.parse(readFileSync(fileURLToPath(new URL('../../schema/jobs.schema.json', import.meta.url)), 'utf8')) as {
+    properties: Record<string, unknown> & { jobs: { items: { properties: Record<string, unknown> } } };
+  };
+  const fields = configFields();
+  assert.equal(Object.keys(schema.properties).sort(), fields.top.sort());
+  assert.equal(Object.keys(schema.properties.jobs.items.properties).sort(), fields.job.sort());
 });
 
 J.run();
