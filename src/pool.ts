@@ -18,7 +18,7 @@ export class WorkerPool {
     readonly threads: number,
     onError: (error: Error) => void,
   ) {
-    this.#piscina = new Piscina({ filename: HASH, minThreads: threads, maxThreads: threads, idleTimeout: 30_000 });
+    this.#piscina = new Piscina({ filename: HASH, minThreads: threads, maxThreads: threads, idleTimeout: 30_000, resourceLimits: { maxYoungGenerationSizeMb: 6 } });
     // Without a listener a worker that fails to start crashes the process.
     this.#piscina.on('error', onError);
   }
