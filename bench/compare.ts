@@ -89,7 +89,8 @@ for (const scenario of values.scenarios.split(',') as Scenario[]) {
     tools.forEach((tool, i) => {
       const replica = replicas[i] as string;
       if (scenario === 'initial') {
-        rmSync(replica, { recursive: true, force: true });
+        // rm(1): several times faster than fs.rmSync on 100,000 files, and this part is not timed.
+        execFileSync('rm', ['-rf', replica]);
         mkdirSync(replica, { recursive: true });
       }
       samples[i]?.push(timed(tool.command(replica)));

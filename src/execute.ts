@@ -1,6 +1,7 @@
 import { lstatSync, mkdirSync, rmdirSync, unlinkSync, chmodSync, utimesSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CopyJob } from '../workers/copy.js';
+import { batches } from './batch.js';
 import { describeCause, errnoCode } from './errors.js';
 import { assertRealDir } from './guard.js';
 import type { Logger } from './log.js';
@@ -48,12 +49,18 @@ export function recordFailure(outcome: Outcome, path: string, cause: string): vo
   outcome.failures.push({ path: path === '' ? '.' : path, cause });
 }
 
+/** The bytes an action copies: a file's size when its content is written, else 0. */
+export function bytesOf(action: Action): number {
+  const writesContent = action.op === 'create' || (action.op === 'update' && action.change !== 'metadata');
+  return action.entry.kind === 'file' && writesContent ? action.entry.size : 0;
+}
+
 /** Counts one completed action (or, in a dry run, one that would be done). */
 export function tally(outcome: Outcome, action: Action): void {
   if (action.op === 'create') outcome.created++;
   else if (action.op === 'update') outcome.updated++;
   else outcome.deleted++;
-  if (action.entry.kind === 'file' && (action.op === 'create' || (action.op === 'update' && action.change !== 'metadata'))) outcome.bytes += action.entry.size;
+  outcome.bytes += bytesOf(action);
 }
 
 /** The log text of an action: `create file a/b`, `update file a/b (content)`, `delete dir old`. */
@@ -72,9 +79,8 @@ export async function execute(plan: Plan, ctx: ExecuteContext): Promise<Outcome>
   const stopped = (): boolean => Atomics.load(ctx.stop, 0) === 1;
   const done = (action: Action): void => {
     ctx.log.info(describe(action));
-    const before = outcome.bytes;
     tally(outcome, action);
-    ctx.onProgress?.(1, outcome.bytes - before);
+    ctx.onProgress?.(1, bytesOf(action));
   };
   const failed = (action: Action, cause: string): void => {
     recordFailure(outcome, action.entry.path, cause);
@@ -175,18 +181,6 @@ async function transfer(actions: readonly Action[], ctx: ExecuteContext, done: (
       ),
     );
   };
-  let batch: Action[] = [];
-  let bytes = 0;
-  for (const action of actions) {
-    const size = action.entry.kind === 'file' ? action.entry.size : 0;
-    if (batch.length > 0 && (bytes + size > BATCH_BYTES || batch.length >= BATCH_JOBS)) {
-      submit(batch);
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(action);
-    bytes += size;
-  }
-  if (batch.length > 0) submit(batch);
+  for (const group of batches(actions, bytesOf, BATCH_BYTES, BATCH_JOBS)) submit(group);
   await Promise.all(tasks);
 }

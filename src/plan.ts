@@ -138,12 +138,14 @@ function compare(s: Entry, r: Entry, options: PlanOptions, verdicts: Verdicts): 
 
 /**
  * `--max-delete`: when a plan removes more than `max` replica entries, it removes none of
- * them. Creates and updates still run, but not kind changes, which replace what is there.
+ * them. Creates and updates still run, but not kind changes, which replace what is there,
+ * nor anything below them.
  */
 export function limitDeletes(p: Plan, max: number): { plan: Plan; withheld: number } {
   const removals = p.clear.length + p.deletes.length;
   if (removals <= max) return { plan: p, withheld: 0 };
-  const keep = (a: Action): boolean => !(a.op === 'update' && a.change === 'kind');
+  const replaced = [...p.dirs, ...p.transfers].filter((a) => a.op === 'update' && a.change === 'kind').map((a) => `${a.entry.path}/`);
+  const keep = (a: Action): boolean => !(a.op === 'update' && a.change === 'kind') && !replaced.some((prefix) => a.entry.path.startsWith(prefix));
   return {
     plan: { ...p, clear: [], deletes: [], dirs: p.dirs.filter(keep), transfers: p.transfers.filter(keep) },
     withheld: removals,

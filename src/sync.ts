@@ -1,6 +1,6 @@
 import { ReplisyncError } from './errors.js';
 import { compareContents } from './compare.js';
-import { describe, emptyOutcome, execute, recordFailure, tally, type Failure, type Outcome } from './execute.js';
+import { bytesOf, describe, emptyOutcome, execute, recordFailure, tally, type Failure, type Outcome } from './execute.js';
 import type { Logger } from './log.js';
 import { limitDeletes, pairsToHash, plan, type Action, type Plan } from './plan.js';
 import type { WorkerPool } from './pool.js';
@@ -49,7 +49,8 @@ export async function planCycle(pool: WorkerPool, options: PlanCycleOptions, log
   if (!options.allowEmptySource && source.entries.length === 1 && source.unreadable.length === 0 && replica.entries.length > 1) {
     throw new ReplisyncError('fatal', `source ${options.source} is empty but the replica is not: refusing to delete everything (is a disk not mounted?); pass --allow-empty-source to allow it`);
   }
-  for (const failure of [...source.unreadable, ...replica.unreadable]) log.error(`cannot read ${failure.path === '' ? '.' : failure.path}: ${failure.cause}`);
+  const failures = [...source.unreadable, ...replica.unreadable].map((f) => ({ path: f.path === '' ? '.' : f.path, cause: f.cause }));
+  for (const failure of failures) log.error(`cannot read ${failure.path}: ${failure.cause}`);
   const pairs = pairsToHash(source, replica, options);
   const { verdicts, unreadable } = await compareContents(pool, options.source, options.replica, pairs, options);
   // A pair that could not be compared is copied: the copy either succeeds or reports the real cause.
@@ -58,7 +59,6 @@ export async function planCycle(pool: WorkerPool, options: PlanCycleOptions, log
   const result = plan(source, replica, options, verdicts);
   log.debug(`scan ${(scanned - started).toFixed(0)} ms, compare ${pairs.length} pairs ${(compared - scanned).toFixed(0)} ms, plan ${(performance.now() - compared).toFixed(0)} ms`);
   for (const entry of result.skipped) log.warn(`skip special ${entry.path}: FIFOs, sockets and devices are not copied`);
-  const failures = [...source.unreadable, ...replica.unreadable].map((f) => ({ path: f.path === '' ? '.' : f.path, cause: `cannot read: ${f.cause}` }));
   return { plan: result, scanned: source.entries.length, failures };
 }
 
@@ -89,10 +89,8 @@ export async function runCycle(pool: WorkerPool, options: CycleOptions, log: Log
   } else {
     const bar = progress?.bar;
     if (bar) {
-      const totals = emptyOutcome();
       const actions = planActions(toRun);
-      for (const action of actions) tally(totals, action);
-      bar.begin(progress.job, actions.length, totals.bytes);
+      bar.begin(progress.job, actions.length, actions.reduce((sum, a) => sum + bytesOf(a), 0));
     }
     try {
       outcome = await execute(toRun, { pool, sourceRoot: options.source, replicaRoot: options.replica, log, stop, onProgress: bar && ((n, b) => bar.advance(n, b)) });

@@ -89,7 +89,7 @@ test('our leftover temporary files are removed apart, other dot files are ordina
 });
 
 test('max-delete: at the limit everything runs; over it no removal and no kind change, the rest still runs', () => {
-  const p = plan(snap({ n: file(1), k: dir() }), snap({ a: file(1), b: file(1), k: file(1) }), quick, noVerdicts);
+  const p = plan(snap({ n: file(1), k: dir(), 'k/inside': file(1) }), snap({ a: file(1), b: file(1), k: file(1) }), quick, noVerdicts);
   assert.equal(lines(limitDeletes(p, 2).plan), lines(p));
   assert.is(limitDeletes(p, 2).withheld, 0);
   const over = limitDeletes(p, 1);

@@ -162,29 +162,59 @@ S('a full disk fails only the file that does not fit, and the replica file it wo
   assert.match(out, /exit=1\nold\n\.\n\.\.\nbig\nsmall\n$/);
 });
 
-S('kill -9 in the middle of a large copy leaves old or new content, and the rerun converges', async ({ src, rep }) => {
-  const size = 300 * 1024 * 1024;
+const BIG = 300 * 1024 * 1024;
+
+/** A source with one 300 MiB file (all 'n') and a replica holding an old version of it. */
+function bigTree(src: string, rep: string): void {
   writeTree(src, {});
-  execFileSync('sh', ['-c', `head -c ${size} /dev/zero | tr '\\0' 'n' > '${src}/big' && echo small > '${src}/small'`]);
+  execFileSync('sh', ['-c', `head -c ${BIG} /dev/zero | tr '\\0' 'n' > '${src}/big' && echo small > '${src}/small'`]);
   writeTree(rep, { big: 'old content' });
-  const run = startCli([src, rep, '--once', '--verbose']);
-  await new Promise<void>((resolve, reject) => {
+}
+
+/** Resolves once the copy of `big` is under way: its temporary file exists and has data. */
+function copyUnderWay(rep: string, run: ReturnType<typeof startCli>): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     const poll = (): void => {
       if (existsSync(rep) && readdirSync(rep).some((n) => n.startsWith('.big.') && statSync(join(rep, n), { throwIfNoEntry: false })?.size)) resolve();
-      else if (run.child.exitCode !== null) reject(new Error(`finished before it could be killed: ${run.output()}`));
+      else if (run.child.exitCode !== null) reject(new Error(`finished before the copy could be caught: ${run.output()}`));
       else setImmediate(poll);
     };
     poll();
   });
+}
+
+S('kill -9 in the middle of a large copy leaves old or new content, and the rerun converges', async ({ src, rep }) => {
+  bigTree(src, rep);
+  const run = startCli([src, rep, '--once']);
+  await copyUnderWay(rep, run);
   run.child.kill('SIGKILL');
   await run.exit;
   const big = readFileSync(join(rep, 'big'));
-  assert.ok(big.toString() === 'old content' || (big.length === size && big.every((b) => b === 110)), 'old or new, never torn');
+  assert.ok(big.toString() === 'old content' || (big.length === BIG && big.every((b) => b === 110)), 'old or new, never torn');
   const rerun = await runCli([src, rep, '--once']);
   assert.is(rerun.code, 0, rerun.stderr);
   assert.match(rerun.stdout, /remove leftover temporary file \.big\.\d+-\d+-\d+\.replisync-tmp/);
   assert.is(rsyncDiff(src, rep), '');
-  assert.is(statSync(join(rep, 'big')).size, size);
+  assert.is(statSync(join(rep, 'big')).size, BIG);
+});
+
+S('SIGTERM during a copy lets it finish and exits 0; a second signal exits at once', async ({ dir, src, rep }) => {
+  bigTree(src, rep);
+  const graceful = startCli([src, rep, '--interval', '1h']);
+  await copyUnderWay(rep, graceful);
+  graceful.child.kill('SIGTERM');
+  assert.is(await graceful.exit, 0, graceful.output());
+  assert.match(graceful.output(), /create file big|update file big \(content\)/);
+  assert.is(statSync(join(rep, 'big')).size, BIG, 'the copy in flight was finished, not abandoned');
+
+  const rep2 = join(dir, 'replica2');
+  const hurried = startCli([src, rep2, '--interval', '1h']);
+  await copyUnderWay(rep2, hurried);
+  hurried.child.kill('SIGINT');
+  await hurried.waitFor(/SIGINT received/);
+  hurried.child.kill('SIGINT');
+  assert.is(await hurried.exit, 130);
+  assert.match(hurried.output(), /SIGINT again: exiting now/);
 });
 
 S.run();

@@ -1,0 +1,19 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { batches } from '../src/batch.js';
+
+const size = (n: number): number => n;
+
+test('groups stay within the byte and item limits, in order', () => {
+  assert.equal(batches([3, 3, 3, 1, 1, 1, 1], size, 6, 3), [[3, 3], [3, 1, 1], [1, 1]]);
+});
+
+test('an item bigger than the byte limit goes alone', () => {
+  assert.equal(batches([1, 100, 1], size, 10, 5), [[1], [100], [1]]);
+});
+
+test('nothing in, nothing out', () => {
+  assert.equal(batches([], size, 10, 5), []);
+});
+
+test.run();
