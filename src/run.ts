@@ -41,10 +41,12 @@ export async function runJobs(options: ResolvedOptions, log: Logger, control: Ru
   const stats = options.jobs.map((job) => new JobStats(job.name));
   const logStats = (): void => stats.forEach((s) => log.info(s.format()));
   const statsTimer = options.statsIntervalMs === undefined ? undefined : setInterval(logStats, options.statsIntervalMs);
+  // A job's lines carry its name; a single pair given on the command line has none.
+  const logs = options.jobs.map((job) => (job.name === '' ? log : log.withTag(job.name)));
   let failed = 0;
 
-  const cycleOf = (job: ResolvedJob, i: number) => {
-    const jobLog = job.name === '' ? log : log.withTag(job.name);
+  const cycleOf = (job: ResolvedJob, i: number): (() => Promise<void>) => {
+    const jobLog = logs[i] ?? log;
     return async (): Promise<void> => {
       try {
         const r = await runCycle(pool, job, jobLog, control.stop, bar && { job: job.name, bar });
@@ -60,10 +62,10 @@ export async function runJobs(options: ResolvedOptions, log: Logger, control: Ru
   };
 
   try {
-    for (const job of options.jobs) {
+    options.jobs.forEach((job, i) => {
       const every = options.once ? '' : `, every ${job.intervalMs / 1000}s`;
-      (job.name === '' ? log : log.withTag(job.name)).info(`replisync ${job.source} → ${job.replica}${every} with ${options.workers} workers${job.dryRun ? ' (dry run)' : ''}`);
-    }
+      logs[i]?.info(`replisync ${job.source} → ${job.replica}${every} with ${options.workers} workers${job.dryRun ? ' (dry run)' : ''}`);
+    });
     if (options.once) {
       for (const [i, job] of options.jobs.entries()) if (!control.signal.aborted) await cycleOf(job, i)();
     } else {
