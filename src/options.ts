@@ -202,7 +202,6 @@ export function resolveOptions(user: UserOptions): ResolvedOptions {
   if (user.quiet && user.verbose) throw usageError('--quiet and --verbose cannot be used together');
   const dryRun = user.dryRun ?? false;
   let jobs: ResolvedJob[];
-  let label = (_: number): string => 'the replica';
   let global: UserOptions = user;
   if (user.config !== undefined) {
     if (user.source !== undefined) throw usageError('--config takes the folder pairs from the file: give no <source> <replica> with it');
@@ -210,7 +209,7 @@ export function resolveOptions(user: UserOptions): ResolvedOptions {
     // Flags given on the command line override the file's top-level settings and apply to every job.
     global = { ...config.defaults, ...definedOnly(user) };
     const overrides = definedOnly(pickJobSettings(user));
-    label = (i) => jobLabel(i, config.jobs[i]?.name);
+    const label = (i: number): string => jobLabel(i, config.jobs[i]?.name);
     jobs = config.jobs.map((job, i) => resolveJob(job.name ?? `job${i + 1}`, job.source, job.replica, { ...pickJobSettings(config.defaults), ...job, ...overrides }, dryRun, label(i)));
     const names = new Set<string>();
     jobs.forEach((job, i) => {

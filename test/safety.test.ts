@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -113,6 +113,28 @@ S('a source file rewritten after the scan is left alone with a warning, and the 
   }
   await syncOnce(src, rep);
   assert.is(rsyncDiff(src, rep), '');
+});
+
+S('a replica directory swapped for a symlink after the scan: nothing below it is deleted through the link', async ({ dir, src, rep }) => {
+  writeTree(src, { keep: 'k', d: null });
+  writeTree(rep, { keep: 'k', 'd/old': 'replica-only' });
+  const outside = join(dir, 'outside');
+  writeTree(outside, { old: 'not ours to delete' });
+  const { log, errors } = captureLogger();
+  const pool = new WorkerPool(2, (error) => assert.unreachable(error.message));
+  try {
+    const { plan } = await planCycle(pool, cycleOptions(src, rep), log);
+    rmSync(join(rep, 'd'), { recursive: true });
+    symlinkSync(outside, join(rep, 'd'));
+    const outcome = await execute(plan, { pool, sourceRoot: src, replicaRoot: rep, log, stop: new Int32Array(new SharedArrayBuffer(4)) });
+    // The delete is refused, and so is stamping d's mode and mtime through the link.
+    assert.is(outcome.failed, 2, errors.join('\n'));
+    assert.match(errors[0] ?? '', /^delete file d\/old failed: .*\/d leads through a symlink to .*outside: nothing is written or deleted there$/);
+    assert.match(errors[1] ?? '', /^update dir d \(metadata\) failed: it is no longer a directory$/);
+  } finally {
+    await pool.close();
+  }
+  assert.is(readFileSync(join(outside, 'old'), 'utf8'), 'not ours to delete');
 });
 
 S('leftover temporary files of ours are removed by the next cycle, even under --max-delete 0', async ({ src, rep }) => {
