@@ -5,5 +5,6 @@ export { acquireLock, type Lock } from './lock.js';
 export { limitDeletes, plan, pairsToHash, type Action, type Change, type Plan, type PlanOptions, type Verdicts } from './plan.js';
 export { scanTree } from './scan.js';
 export { WorkerPool } from './pool.js';
-export { planCycle, runCycle, type CycleOptions, type CycleReport } from './sync.js';
+export { cycleOptions, planCycle, runCycle, type CycleOptions, type CycleReport } from './sync.js';
+export { march, comparePaths } from './march.js';
 export type { Entry, Kind, Snapshot } from './types.js';

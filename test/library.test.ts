@@ -1,0 +1,25 @@
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createConsola } from 'consola/core';
+import { WorkerPool, cycleOptions, plan, runCycle, scanTree } from '../src/index.js';
+import { removeDir, rsyncDiff, tempDir, writeTree } from './helpers.js';
+
+test('the library API of the README syncs a tree, and plans nothing afterwards', async () => {
+  const dir = tempDir();
+  try {
+    writeTree(join(dir, 'data'), { 'a/b': 'b', c: { link: 'a/b' } });
+    const pool = new WorkerPool(2, (error) => assert.unreachable(error.message));
+    const log = createConsola({ level: -1, reporters: [] });
+    const report = await runCycle(pool, cycleOptions(join(dir, 'data'), join(dir, 'backup'), { checksum: true }), log, new Int32Array(new SharedArrayBuffer(4)));
+    await pool.close();
+    assert.equal([report.created, report.failed], [4, 0]);
+    assert.is(rsyncDiff(join(dir, 'data'), join(dir, 'backup')), '');
+    const again = plan(scanTree(join(dir, 'data')), scanTree(join(dir, 'backup')), { checksum: false }, new Map());
+    assert.equal([again.dirs, again.transfers, again.deletes, again.dirMeta, again.restamp], [[], [], [], [], []]);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test.run();
