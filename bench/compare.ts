@@ -1,10 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { generateTree, SHAPES, touchShare, type TreeName } from './tree.js';
+import { ensureTree, SHAPES, touchShare, type TreeName } from './tree.js';
 
 /**
  * Whole-process comparison, in one run: replisync --once against rsync -a --delete (and
@@ -64,11 +64,7 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
 
-if (!existsSync(join(base, '.generated'))) {
-  rmSync(base, { recursive: true, force: true });
-  const { files, bytes } = generateTree(source, tree);
-  writeFileSync(join(base, '.generated'), `${files} ${bytes}\n`);
-}
+ensureTree(values.dir, tree);
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${execFileSync('rsync', ['--version'], { encoding: 'utf8' }).split('\n')[0]}`;
 process.stdout.write(`tree ${tree} (${SHAPES[tree].files} files) in ${base}; ${runs} runs per tool, alternating; ${machine}\n\n`);

@@ -1,4 +1,4 @@
-import { mkdirSync, openSync, writeSync, closeSync, utimesSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Deterministic pseudo-random numbers (mulberry32), so every run builds the same tree. */
@@ -81,4 +81,15 @@ export function touchShare(root: string, name: TreeName, share: number, round: n
     changed++;
   }
   return changed;
+}
+
+/** The source of benchmark tree `name` under `base`, generated on first use and kept (a marker says it is complete). */
+export function ensureTree(base: string, name: TreeName): string {
+  const src = join(base, name, 'src');
+  if (!existsSync(join(base, name, '.generated'))) {
+    rmSync(join(base, name), { recursive: true, force: true });
+    const { files, bytes } = generateTree(src, name);
+    writeFileSync(join(base, name, '.generated'), `${files} ${bytes}\n`);
+  }
+  return src;
 }
