@@ -78,9 +78,16 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], cwd?: string): Promise<CliResult> {
+/**
+ * Root may read anything, and CI runs as root: for tests of permission errors the CLI runs as
+ * root without the capabilities that bypass file permissions (so it still reaches the checkout).
+ */
+const UNPRIVILEGED = process.getuid?.() === 0 ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', process.execPath] : [process.execPath];
+
+export function runCli(args: string[], cwd?: string, { unprivileged = false } = {}): Promise<CliResult> {
+  const [command, ...prefix] = unprivileged ? UNPRIVILEGED : [process.execPath];
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command as string, [...prefix, CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
