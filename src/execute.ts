@@ -109,6 +109,7 @@ export async function execute(plan: Plan, ctx: ExecuteContext): Promise<Outcome>
       recordFailure(outcome, entry.path, describeCause(error));
     }
   }
+  unlockDirs(plan, replicaPath, ctx);
   for (const action of plan.clear) local(action, () => remove(action.entry));
   for (const action of plan.dirs) {
     if (stopped()) return outcome;
@@ -127,6 +128,26 @@ export async function execute(plan: Plan, ctx: ExecuteContext): Promise<Outcome>
     }
   }
   return outcome;
+}
+
+/**
+ * A read-only directory (mode without u+w) cannot take new entries or lose old ones, even for
+ * its owner. Every directory this cycle writes into is made owner-writable first: the ones
+ * the source has get their own mode back when they are stamped at the end, the others are
+ * about to be deleted. (Root writes anyway; everyone else needs this.)
+ */
+function unlockDirs(plan: Plan, replicaPath: (entry: Entry) => string, ctx: ExecuteContext): void {
+  const dirs = [...plan.restamp, ...plan.dirMeta.map((a) => a.entry), ...[...plan.clear, ...plan.deletes].filter((a) => a.entry.kind === 'dir').map((a) => a.entry)];
+  for (const entry of dirs) {
+    const path = replicaPath(entry);
+    try {
+      const stat = lstatSync(path, { throwIfNoEntry: false });
+      if (stat?.isDirectory() && (stat.mode & 0o200) === 0) chmodSync(path, (stat.mode & 0o7777) | 0o700);
+    } catch (error) {
+      // Not fatal here: the write into it will fail and say why.
+      ctx.log.debug(`cannot make ${entry.path === '' ? '.' : entry.path} writable: ${describeCause(error)}`);
+    }
+  }
 }
 
 function removeEntry(path: string, entry: Entry, verified: Set<string>): void {

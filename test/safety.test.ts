@@ -147,6 +147,25 @@ S('a source directory that cannot be read keeps its replica counterpart whole; e
   assert.equal(readdirSync(join(rep, 'locked')).sort(), ['a', 'replica-only']);
 });
 
+S('read-only directories take new files and give up old ones without root privileges, and keep their mode', async ({ src, rep }) => {
+  writeTree(src, { 'ro/a': 'a' });
+  writeTree(rep, { 'gone/x': 'replica-only, in a read-only directory' });
+  chmodSync(join(rep, 'gone'), 0o555);
+  chmodSync(join(src, 'ro'), 0o555);
+  const first = await runCli([src, rep, '--once'], undefined, { unprivileged: true });
+  assert.is(first.code, 0, first.stderr);
+  chmodSync(join(src, 'ro'), 0o755);
+  writeFileSync(join(src, 'ro/b'), 'b');
+  chmodSync(join(src, 'ro'), 0o555);
+  const second = await runCli([src, rep, '--once'], undefined, { unprivileged: true });
+  assert.is(second.code, 0, second.stderr);
+  assert.match(second.stdout, /create file ro\/b/);
+  assert.is(statSync(join(rep, 'ro')).mode & 0o777, 0o555);
+  assert.is(rsyncDiff(src, rep), '');
+  chmodSync(join(src, 'ro'), 0o755);
+  chmodSync(join(rep, 'ro'), 0o755);
+});
+
 S('a second replisync on the same replica is refused, naming the first; a killed holder\'s lock is taken over', async ({ src, rep }) => {
   writeTree(src, { a: 'a' });
   const first = startCli([src, rep, '--interval', '1h']);
