@@ -113,8 +113,9 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const failed = await runJobs(options, log, { signal: controller.signal, stop }, bar);
-    return options.once && failed > 0 ? EXIT_ENTRIES_FAILED : EXIT_OK;
+    const { failed, refused } = await runJobs(options, log, { signal: controller.signal, stop }, bar);
+    if (!options.once) return EXIT_OK;
+    return refused ? EXIT_USAGE : failed > 0 ? EXIT_ENTRIES_FAILED : EXIT_OK;
   } finally {
     close();
     locks.forEach((lock) => lock.release());

@@ -30,11 +30,19 @@ export function lockReplicas(jobs: readonly ResolvedJob[]): Lock[] {
   return locks;
 }
 
+/** What a run ended with: failed entries, and whether some job's cycle was refused whole (an empty source). */
+export interface RunResult {
+  readonly failed: number;
+  readonly refused: boolean;
+}
+
 /**
  * Runs every job on one shared pool: once each in turn (`--once`), or each on its own
- * schedule until `control.signal` aborts. Returns the number of failed entries.
+ * schedule until `control.signal` aborts. A job whose cycle is refused whole is logged and
+ * skipped; the other jobs go on. With a single job and `--once` the refusal is thrown, to
+ * end the run with its one-line message.
  */
-export async function runJobs(options: ResolvedOptions, log: Logger, control: RunControl, bar?: Progress): Promise<number> {
+export async function runJobs(options: ResolvedOptions, log: Logger, control: RunControl, bar?: Progress): Promise<RunResult> {
   const pool = new WorkerPool(options.workers, (error) => log.error(`worker failed: ${error.message}`));
   if (options.report !== undefined) mkdirSync(dirname(options.report), { recursive: true });
   const report = options.report === undefined ? undefined : new ReportWriter(options.report);
@@ -44,6 +52,7 @@ export async function runJobs(options: ResolvedOptions, log: Logger, control: Ru
   // A job's lines carry its name; a single pair given on the command line has none.
   const logs = options.jobs.map((job) => (job.name === '' ? log : log.withTag(job.name)));
   let failed = 0;
+  let refused = false;
 
   const cycleOf = (job: ResolvedJob, i: number): (() => Promise<void>) => {
     const jobLog = logs[i] ?? log;
@@ -54,9 +63,10 @@ export async function runJobs(options: ResolvedOptions, log: Logger, control: Ru
         stats[i]?.record(r);
         report?.write(toReportLine(job.name, job.dryRun, r));
       } catch (error) {
-        if (options.once || !(error instanceof ReplisyncError)) throw error;
-        // In the loop, a cycle-wide problem (a source unmounted) skips this cycle only.
+        if (!(error instanceof ReplisyncError) || (options.once && options.jobs.length === 1)) throw error;
+        // A cycle-wide problem (a source unmounted) skips this job's cycle only.
         jobLog.error(error.message);
+        refused = true;
       }
     };
   };
@@ -78,5 +88,5 @@ export async function runJobs(options: ResolvedOptions, log: Logger, control: Ru
     await pool.close();
     report?.close();
   }
-  return failed;
+  return { failed, refused };
 }

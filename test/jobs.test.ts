@@ -46,6 +46,23 @@ J('a jobs file with three pairs converges each replica, with job names in the lo
   assert.is(rsyncDiff(join(dir, 'photos'), join(dir, 'backup/photos')).trim(), '>f+++++++++ b.tmp');
 });
 
+J('with --once, a job refused whole (empty source) does not stop the others; the run exits 2', async ({ dir }) => {
+  writeTree(join(dir, 'empty'), {});
+  writeTree(join(dir, 'full-replica'), { keep: 'k' });
+  writeTree(join(dir, 'docs'), { x: 'x' });
+  const config = writeJobs(dir, {
+    jobs: [
+      { name: 'unmounted', source: 'empty', replica: 'full-replica' },
+      { name: 'docs', source: 'docs', replica: 'docs-replica' },
+    ],
+  });
+  const r = await runCli(['--config', config, '--once']);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /ERROR \[unmounted\] source .* is empty but the replica is not/);
+  assert.ok(existsSync(join(dir, 'full-replica/keep')));
+  assert.is(rsyncDiff(join(dir, 'docs'), join(dir, 'docs-replica')), '');
+});
+
 const refusals: Array<[string, (dir: string) => unknown, RegExp]> = [
   ['a replica inside another job\'s source', (d) => ({ jobs: [{ name: 'a', source: join(d, 's1'), replica: join(d, 'r1') }, { name: 'b', source: join(d, 's2'), replica: join(d, 's1/inner') }] }), /^replisync: jobs\[1\] "b": replica .*s1\/inner overlaps the source of jobs\[0\] "a"/],
   ['two jobs on one replica', (d) => ({ jobs: [{ name: 'a', source: join(d, 's1'), replica: join(d, 'r') }, { name: 'b', source: join(d, 's2'), replica: join(d, 'r') }] }), /^replisync: jobs\[0\] "a": replica .*\/r overlaps the replica of jobs\[1\] "b"/],
