@@ -32,34 +32,30 @@ export async function compareContents(pool: WorkerPool, sourceRoot: string, repl
   const cancel = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, large.length)));
   const blockSize = Math.min(BLOCK_SIZE, options.chunkSize);
   const pending: Promise<void>[] = [];
-  const job = (entry: Entry, offset: number, length: number, slot: number): HashJob => ({
-    source: `${sourceRoot}/${entry.path}`,
-    replica: `${replicaRoot}/${entry.path}`,
-    offset,
-    length,
-    slot,
-  });
+  const job = (entry: Entry, offset: number, length: number, slot: number): HashJob => ({ path: entry.path, offset, length, slot });
   const record = (path: string, verdict: boolean | string, slot: number): void => {
     if (typeof verdict === 'string') unreadable.set(path, verdict);
     const equal = verdict === true;
     if (!equal && slot >= 0) Atomics.store(cancel, slot, 1);
     verdicts.set(path, (verdicts.get(path) ?? true) && equal);
   };
-  const submit = (jobs: HashJob[], paths: string[]): void => {
-    pending.push(pool.hash({ jobs, cancel, blockSize }).then((results) => results.forEach((v, i) => record(paths[i] as string, v, jobs[i]?.slot ?? -1))));
+  const submit = (jobs: HashJob[]): void => {
+    pending.push(
+      pool.hash({ sourceRoot, replicaRoot, jobs, cancel, blockSize }).then((results) =>
+        results.forEach((verdict, i) => {
+          const j = jobs[i] as HashJob;
+          record(j.path, verdict, j.slot);
+        }),
+      ),
+    );
   };
 
   const small = pairs.filter((p) => p.size > 0 && p.size <= options.chunkSize);
   for (const p of pairs) if (p.size === 0) verdicts.set(p.path, true);
-  for (const group of batches(small, (e) => e.size, BATCH_BYTES, BATCH_JOBS)) {
-    submit(
-      group.map((e) => job(e, 0, e.size, -1)),
-      group.map((e) => e.path),
-    );
-  }
+  for (const group of batches(small, (e) => e.size, BATCH_BYTES, BATCH_JOBS)) submit(group.map((e) => job(e, 0, e.size, -1)));
   large.forEach((entry, slot) => {
     for (let offset = 0; offset < entry.size; offset += options.chunkSize) {
-      submit([job(entry, offset, Math.min(options.chunkSize, entry.size - offset), slot)], [entry.path]);
+      submit([job(entry, offset, Math.min(options.chunkSize, entry.size - offset), slot)]);
     }
   });
   await Promise.all(pending);

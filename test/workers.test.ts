@@ -29,18 +29,20 @@ W('hash: equal and different ranges, a range past a difference, and a missing fi
   const data = Buffer.alloc(10_000, 7);
   const other = Buffer.from(data);
   other[6000] = 8;
-  writeTree(dir, { a: data, b: other });
-  const job = (offset: number, length: number, replica = 'b'): HashJob => ({ source: join(dir, 'a'), replica: join(dir, replica), offset, length, slot: -1 });
-  const verdicts = await hash({ jobs: [job(0, 6000), job(6000, 4000), job(0, 10_000), job(0, 10, 'missing')], cancel: noCancel(), blockSize: 4096 });
+  writeTree(dir, { 's/f': data, 'r/f': other, 's/only-in-source': data });
+  const job = (offset: number, length: number, path = 'f'): HashJob => ({ path, offset, length, slot: -1 });
+  const task = { sourceRoot: join(dir, 's'), replicaRoot: join(dir, 'r'), cancel: noCancel(), blockSize: 4096 };
+  const verdicts = await hash({ ...task, jobs: [job(0, 6000), job(6000, 4000), job(0, 10_000), job(0, 10, 'only-in-source')] });
   assert.equal(verdicts.slice(0, 3), [true, false, false]);
   assert.match(String(verdicts[3]), /^ENOENT: no such file or directory \(open\)$/);
 });
 
 W('hash: a raised cancel flag stops a pair without reading it', async ({ dir }) => {
-  writeTree(dir, { a: 'same', b: 'same' });
+  writeTree(dir, { 's/f': 'same', 'r/f': 'same' });
   const cancel = noCancel();
   Atomics.store(cancel, 0, 1);
-  assert.equal(await hash({ jobs: [{ source: join(dir, 'a'), replica: join(dir, 'b'), offset: 0, length: 4, slot: 0 }], cancel, blockSize: 4096 }), [false]);
+  const task = { sourceRoot: join(dir, 's'), replicaRoot: join(dir, 'r'), cancel, blockSize: 4096 };
+  assert.equal(await hash({ ...task, jobs: [{ path: 'f', offset: 0, length: 4, slot: 0 }] }), [false]);
 });
 
 W('copy: files and symlinks land by rename with mode and mtime; failures come back as data', ({ dir }) => {

@@ -2,10 +2,9 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import xxhash from 'xxhash-wasm';
 import { describeCause } from '../src/errors.js';
 
-/** One byte range to compare between a source file and its replica. */
+/** One byte range to compare between a source file and its replica, by relative path. */
 export interface HashJob {
-  readonly source: string;
-  readonly replica: string;
+  readonly path: string;
   readonly offset: number;
   readonly length: number;
   /** Slot in `HashTask.cancel` shared by every range of the same pair; -1 for none. */
@@ -13,6 +12,8 @@ export interface HashJob {
 }
 
 export interface HashTask {
+  readonly sourceRoot: string;
+  readonly replicaRoot: string;
   readonly jobs: HashJob[];
   /** Set to 1 by the coordinator once a pair is known to differ: its other ranges stop early. */
   readonly cancel: Int32Array;
@@ -43,8 +44,8 @@ function compareRange(api: Hasher, job: HashJob, task: HashTask, [a, b]: [Buffer
   let fa: number | undefined;
   let fb: number | undefined;
   try {
-    fa = openSync(job.source, 'r');
-    fb = openSync(job.replica, 'r');
+    fa = openSync(`${task.sourceRoot}/${job.path}`, 'r');
+    fb = openSync(`${task.replicaRoot}/${job.path}`, 'r');
     if (job.length <= task.blockSize) {
       // One block (most files): one read a side and a one-shot hash, no streaming state to set up.
       const na = readSync(fa, a, 0, job.length, job.offset);
