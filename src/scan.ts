@@ -1,4 +1,5 @@
 import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { setImmediate } from 'node:timers/promises';
 import { describeCause } from './errors.js';
 import { compileExcludes, type Exclude } from './filter.js';
 import type { Entry, Kind, ScanFailure, Snapshot } from './types.js';
@@ -78,12 +79,13 @@ class EntrySink implements Sink {
  * on purpose: a tight readdir + lstat loop is several times faster and leaner than a
  * fan-out of promises. A missing root gives an empty snapshot (a replica not created yet).
  */
-function walkTree(root: string, sink: Sink, exclude: Exclude | undefined): void {
+function* walkTree(root: string, sink: Sink, exclude: Exclude | undefined): Generator<void, void, undefined> {
   const rootStat = lstatSync(root, { throwIfNoEntry: false });
-  if (rootStat && sink.add('', rootStat, root) === DIR) walk(root, '', sink, exclude);
+  if (rootStat && sink.add('', rootStat, root) === DIR) yield* walk(root, '', sink, exclude);
 }
 
-function walk(abs: string, rel: string, sink: Sink, exclude: Exclude | undefined): void {
+/** Yields after each directory, so that a walk on the coordinator can let signals in. */
+function* walk(abs: string, rel: string, sink: Sink, exclude: Exclude | undefined): Generator<void, void, undefined> {
   let names: string[];
   try {
     // Sorted, so both trees come out in the one order that march() merges.
@@ -99,17 +101,22 @@ function walk(abs: string, rel: string, sink: Sink, exclude: Exclude | undefined
       // Undefined means it vanished since readdir: absent, not an error.
       const stat = lstatSync(childAbs, { throwIfNoEntry: false });
       if (!stat || (exclude !== undefined && exclude(childRel, stat.isDirectory()))) continue;
-      if (sink.add(childRel, stat, childAbs) === DIR) walk(childAbs, childRel, sink, exclude);
+      if (sink.add(childRel, stat, childAbs) === DIR) yield* walk(childAbs, childRel, sink, exclude);
     } catch (error) {
       sink.unreadable.push({ path: childRel, cause: describeCause(error) });
     }
   }
+  yield;
+}
+
+function drain(steps: Generator<void, void, undefined>): void {
+  for (let step = steps.next(); !step.done; step = steps.next());
 }
 
 /** Scans a tree on a pool thread, in columns that cross to the coordinator cheaply. Excluded paths are not listed. */
 export function scanEncoded(root: string, exclude: readonly string[] = []): EncodedSnapshot {
   const columns = new ColumnSink();
-  walkTree(root, columns, compileExcludes(exclude));
+  drain(walkTree(root, columns, compileExcludes(exclude)));
   return {
     root,
     paths: columns.paths.join('\0'),
@@ -125,7 +132,24 @@ export function scanEncoded(root: string, exclude: readonly string[] = []): Enco
 /** Scans a tree on the calling thread. Excluded paths are not listed. */
 export function scanTree(root: string, exclude: readonly string[] = []): Snapshot {
   const sink = new EntrySink();
-  walkTree(root, sink, compileExcludes(exclude));
+  drain(walkTree(root, sink, compileExcludes(exclude)));
+  return { root, entries: sink.entries, unreadable: sink.unreadable };
+}
+
+/**
+ * As `scanTree`, but lets the event loop run every `pauseMs` or so (between directories),
+ * so that a Ctrl-C during a long walk on the coordinator is seen at once, not after it.
+ */
+export async function scanTreeYielding(root: string, exclude: readonly string[] = [], pauseMs = 50): Promise<Snapshot> {
+  const sink = new EntrySink();
+  const steps = walkTree(root, sink, compileExcludes(exclude));
+  let resumed = performance.now();
+  for (let step = steps.next(); !step.done; step = steps.next()) {
+    if (performance.now() - resumed >= pauseMs) {
+      await setImmediate();
+      resumed = performance.now();
+    }
+  }
   return { root, entries: sink.entries, unreadable: sink.unreadable };
 }
 

@@ -5,7 +5,7 @@ import type { Logger } from './log.js';
 import { limitDeletes, pairsToHash, plan, type Action, type Plan } from './plan.js';
 import type { WorkerPool } from './pool.js';
 import type { Progress } from './progress.js';
-import { scanTree } from './scan.js';
+import { scanTreeYielding } from './scan.js';
 
 /** What one sync between a source and a replica needs to know. */
 export interface CycleOptions {
@@ -42,7 +42,7 @@ export async function planCycle(pool: WorkerPool, options: PlanCycleOptions, log
   const started = performance.now();
   // The replica is scanned whole with --delete-excluded, so that what is excluded shows as replica-only.
   const replicaScan = pool.scan(options.replica, options.deleteExcluded ? [] : options.exclude);
-  const source = scanTree(options.source, options.exclude);
+  const source = await scanTreeYielding(options.source, options.exclude);
   const replica = await replicaScan;
   const scanned = performance.now();
   if (source.entries[0]?.kind !== 'dir') throw new ReplisyncError('fatal', `source ${options.source} is no longer a directory`);

@@ -7,7 +7,7 @@ import copy, { type CopyJob } from '../workers/copy.js';
 import hash, { type HashJob } from '../workers/hash.js';
 import { compareContents } from '../src/compare.js';
 import { WorkerPool } from '../src/pool.js';
-import { scanTree } from '../src/scan.js';
+import { scanTree, scanTreeYielding } from '../src/scan.js';
 import type { Entry } from '../src/types.js';
 import { removeDir, tempDir, writeTree } from './helpers.js';
 
@@ -108,6 +108,16 @@ W('scan: kinds, sizes, modes and link targets; symlinks are not followed; FIFOs 
   assert.equal(pick('fifo')?.kind, 'special');
   assert.is(snap.entries[2]?.mode, statSync(join(dir, 'd/f')).mode & 0o7777);
   assert.equal(snap.unreadable, []);
+});
+
+W('scan on the coordinator lets the event loop run between directories, with the same result', async ({ dir }) => {
+  writeTree(dir, Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`d${i}/f`, `${i}`])));
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 0);
+  const yielding = await scanTreeYielding(dir, [], 0);
+  clearInterval(ticker);
+  assert.ok(ticks > 0, 'timers ran during the walk');
+  assert.equal(yielding, scanTree(dir));
 });
 
 W('scan: a missing root is an empty snapshot', ({ dir }) => {
