@@ -100,6 +100,7 @@ export async function execute(plan: Plan, ctx: ExecuteContext): Promise<Outcome>
   const remove = (entry: Entry): void => removeEntry(replicaPath(entry), entry, verified);
   const stamp = (entry: Entry): void => stampDir(replicaPath(entry), entry, verified);
 
+  if (stopped()) return outcome;
   for (const entry of plan.leftovers) {
     try {
       remove(entry);
