@@ -187,6 +187,22 @@ Sync('a file that vanished between scan and copy is a warning, not a failure; th
   assert.equal(rsyncDiff(src, rep), '', 'the next cycle converges');
 });
 
+Sync('a stop raised before execution (a signal during the scan) changes nothing', async ({ src, rep }) => {
+  writeTree(src, { a: 'a', d: null });
+  const { log } = captureLogger();
+  const pool = new WorkerPool(2, (error) => assert.unreachable(error.message));
+  try {
+    const { plan } = await planCycle(pool, cycleOptions(src, rep), log);
+    const stop = new Int32Array(new SharedArrayBuffer(4));
+    Atomics.store(stop, 0, 1);
+    const outcome = await execute(plan, { pool, sourceRoot: src, replicaRoot: rep, log, stop });
+    assert.equal([outcome.created, outcome.updated, outcome.deleted, outcome.failed], [0, 0, 0, 0]);
+    assert.ok(!existsSync(rep));
+  } finally {
+    await pool.close();
+  }
+});
+
 Sync('a FIFO in the source is never opened: skipped with a warning, the cycle finishes', async ({ src, rep }) => {
   writeTree(src, { a: 'a' });
   execFileSync('mkfifo', [join(src, 'pipe')]);
