@@ -63,9 +63,12 @@ export function tally(outcome: Outcome, action: Action): void {
   outcome.bytes += bytesOf(action);
 }
 
+/** A path as log lines show it: control characters (a newline in a name) escaped, so one operation stays one line. */
+export const showPath = (path: string): string => (path === '' ? '.' : path.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+
 /** The log text of an action: `create file a/b`, `update file a/b (content)`, `delete dir old`. */
 export function describe(action: Action): string {
-  const text = `${action.op} ${action.entry.kind} ${action.entry.path === '' ? '.' : action.entry.path}`;
+  const text = `${action.op} ${action.entry.kind} ${showPath(action.entry.path)}`;
   return action.op === 'update' ? `${text} (${action.change})` : text;
 }
 
@@ -104,9 +107,9 @@ export async function execute(plan: Plan, ctx: ExecuteContext): Promise<Outcome>
   for (const entry of plan.leftovers) {
     try {
       remove(entry);
-      ctx.log.info(`remove leftover temporary file ${entry.path}`);
+      ctx.log.info(`remove leftover temporary file ${showPath(entry.path)}`);
     } catch (error) {
-      ctx.log.error(`remove leftover temporary file ${entry.path} failed: ${describeCause(error)}`);
+      ctx.log.error(`remove leftover temporary file ${showPath(entry.path)} failed: ${describeCause(error)}`);
       recordFailure(outcome, entry.path, describeCause(error));
     }
   }
@@ -146,7 +149,7 @@ function unlockDirs(plan: Plan, replicaPath: (entry: Entry) => string, ctx: Exec
       if (stat?.isDirectory() && (stat.mode & 0o200) === 0) chmodSync(path, (stat.mode & 0o7777) | 0o700);
     } catch (error) {
       // Not fatal here: the write into it will fail and say why.
-      ctx.log.debug(`cannot make ${entry.path === '' ? '.' : entry.path} writable: ${describeCause(error)}`);
+      ctx.log.debug(`cannot make ${showPath(entry.path)} writable: ${describeCause(error)}`);
     }
   }
 }

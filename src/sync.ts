@@ -1,6 +1,6 @@
 import { ReplisyncError } from './errors.js';
 import { compareContents } from './compare.js';
-import { bytesOf, describe, emptyOutcome, execute, recordFailure, tally, type Failure, type Outcome } from './execute.js';
+import { bytesOf, describe, emptyOutcome, execute, recordFailure, showPath, tally, type Failure, type Outcome } from './execute.js';
 import type { Logger } from './log.js';
 import { limitDeletes, pairsToHash, plan, type Action, type Plan } from './plan.js';
 import type { WorkerPool } from './pool.js';
@@ -50,15 +50,15 @@ export async function planCycle(pool: WorkerPool, options: PlanCycleOptions, log
     throw new ReplisyncError('fatal', `source ${options.source} is empty but the replica is not: refusing to delete everything (is a disk not mounted?); pass --allow-empty-source to allow it`);
   }
   const failures = [...source.unreadable, ...replica.unreadable].map((f) => ({ path: f.path === '' ? '.' : f.path, cause: f.cause }));
-  for (const failure of failures) log.error(`cannot read ${failure.path}: ${failure.cause}`);
+  for (const failure of failures) log.error(`cannot read ${showPath(failure.path)}: ${failure.cause}`);
   const pairs = pairsToHash(source, replica, options);
   const { verdicts, unreadable } = await compareContents(pool, options.source, options.replica, pairs, options);
   // A pair that could not be compared is copied: the copy either succeeds or reports the real cause.
-  for (const [path, cause] of unreadable) log.debug(`cannot compare ${path}: ${cause}`);
+  for (const [path, cause] of unreadable) log.debug(`cannot compare ${showPath(path)}: ${cause}`);
   const compared = performance.now();
   const result = plan(source, replica, options, verdicts);
   log.debug(`scan ${(scanned - started).toFixed(0)} ms, compare ${pairs.length} pairs ${(compared - scanned).toFixed(0)} ms, plan ${(performance.now() - compared).toFixed(0)} ms`);
-  for (const entry of result.skipped) log.warn(`skip special ${entry.path}: FIFOs, sockets and devices are not copied`);
+  for (const entry of result.skipped) log.warn(`skip special ${showPath(entry.path)}: FIFOs, sockets and devices are not copied`);
   return { plan: result, scanned: source.entries.length, failures };
 }
 

@@ -115,4 +115,8 @@ test('a special file in the source shields the replica entry at its path and bel
   assert.equal(lines(p), []);
 });
 
+test('a newline in a name is escaped in the log line, so one operation stays one line', () => {
+  assert.equal(lines(plan(snap({ 'bad\nname': file(1), 'tab\there': file(1) }), snap({}), quick, noVerdicts)), ['create file bad\\x0aname', 'create file tab\\x09here']);
+});
+
 test.run();
