@@ -19,6 +19,8 @@ interface Holder {
 }
 
 function isAlive(pid: number): boolean {
+  // kill(0) would signal our own process group: a pid that is not positive names no holder.
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;

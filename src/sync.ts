@@ -41,9 +41,8 @@ export const planActions = (p: Plan): Action[] => [...p.clear, ...p.dirs, ...p.t
 export async function planCycle(pool: WorkerPool, options: PlanCycleOptions, log: Logger): Promise<{ plan: Plan; scanned: number; failures: Failure[] }> {
   const started = performance.now();
   // The replica is scanned whole with --delete-excluded, so that what is excluded shows as replica-only.
-  const replicaScan = pool.scan(options.replica, options.deleteExcluded ? [] : options.exclude);
-  const source = await scanTreeYielding(options.source, options.exclude);
-  const replica = await replicaScan;
+  // Both at once, and both awaited together: a failure of either is never left unhandled.
+  const [replica, source] = await Promise.all([pool.scan(options.replica, options.deleteExcluded ? [] : options.exclude), scanTreeYielding(options.source, options.exclude)]);
   const scanned = performance.now();
   if (source.entries[0]?.kind !== 'dir') throw new ReplisyncError('fatal', `source ${options.source} is no longer a directory`);
   if (!options.allowEmptySource && source.entries.length === 1 && source.unreadable.length === 0 && replica.entries.length > 1) {
