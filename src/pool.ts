@@ -2,7 +2,7 @@ import { Piscina } from 'piscina';
 import type { CopyResult, CopyTask } from '../workers/copy.js';
 import type { HashTask, HashVerdict } from '../workers/hash.js';
 import type { ScanTask } from '../workers/scan.js';
-import { decodeSnapshot } from './scan.js';
+import { decodeSnapshot, type EncodedSnapshot } from './scan.js';
 import type { Snapshot } from './types.js';
 
 const workerUrl = (name: string): string => new URL(`../workers/${name}.js`, import.meta.url).href;
@@ -23,9 +23,11 @@ export class WorkerPool {
     this.#piscina.on('error', onError);
   }
 
-  async scan(root: string, exclude: readonly string[] = []): Promise<Snapshot> {
-    const task: ScanTask = { root, exclude };
-    return decodeSnapshot(await this.#piscina.run(task, { filename: SCAN }));
+  /** Undefined when the coordinator claimed the walk first (see `claimScan`). */
+  async scan(root: string, exclude: readonly string[], claim: Int32Array): Promise<Snapshot | undefined> {
+    const task: ScanTask = { root, exclude, claim };
+    const encoded: EncodedSnapshot | null = await this.#piscina.run(task, { filename: SCAN });
+    return encoded === null ? undefined : decodeSnapshot(encoded);
   }
 
   hash(task: HashTask): Promise<HashVerdict[]> {

@@ -27,6 +27,18 @@ export interface EncodedSnapshot {
   readonly unreadable: ScanFailure[];
 }
 
+const CLAIMANT = { worker: 1, coordinator: 2 } as const;
+
+/** A fresh claim for one walk that either a pool thread or the coordinator may do. */
+export const newClaim = (): Int32Array => new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * True for the first thread to ask, false for the other. The coordinator asks once it has
+ * walked the source: on a small tree that is long before a new pool thread has booted, and
+ * walking the replica itself beats waiting for it.
+ */
+export const claimScan = (claim: Int32Array, by: keyof typeof CLAIMANT): boolean => Atomics.compareExchange(claim, 0, 0, CLAIMANT[by]) === 0;
+
 /** Where a walk puts what it finds; chosen once per walk, so the per-entry path does not branch on it. */
 interface Sink {
   readonly unreadable: ScanFailure[];

@@ -5,7 +5,7 @@ import type { Logger } from './log.js';
 import { limitDeletes, pairsToHash, plan, type Action, type Plan } from './plan.js';
 import type { WorkerPool } from './pool.js';
 import type { Progress } from './progress.js';
-import { scanTreeYielding } from './scan.js';
+import { claimScan, newClaim, scanTreeYielding } from './scan.js';
 
 /** What one sync between a source and a replica needs to know. */
 export interface CycleOptions {
@@ -35,14 +35,20 @@ export const planActions = (p: Plan): Action[] => [...p.clear, ...p.dirs, ...p.t
 
 /**
  * Scans both trees at once (the replica on a pool thread, the source right here, so no
- * core idles and the larger snapshot never has to cross threads), hashes the pairs that
- * need it, and plans.
+ * core idles and the larger snapshot never has to cross threads; the replica here too when
+ * the pool thread has not started on it by then), hashes the pairs that need it, and plans.
  */
 export async function planCycle(pool: WorkerPool, options: PlanCycleOptions, log: Logger): Promise<{ plan: Plan; scanned: number; failures: Failure[] }> {
   const started = performance.now();
   // The replica is scanned whole with --delete-excluded, so that what is excluded shows as replica-only.
-  // Both at once, and both awaited together: a failure of either is never left unhandled.
-  const [replica, source] = await Promise.all([pool.scan(options.replica, options.deleteExcluded ? [] : options.exclude), scanTreeYielding(options.source, options.exclude)]);
+  const replicaExclude = options.deleteExcluded ? [] : options.exclude;
+  const claim = newClaim();
+  const pooled = pool.scan(options.replica, replicaExclude, claim);
+  // Handled here so that a failing pool scan is never unhandled while the source is walked; awaited below.
+  pooled.catch(() => undefined);
+  const source = await scanTreeYielding(options.source, options.exclude);
+  const replica = claimScan(claim, 'coordinator') ? await scanTreeYielding(options.replica, replicaExclude) : await pooled;
+  if (replica === undefined) throw new Error('the replica scan was claimed by both threads');
   const scanned = performance.now();
   if (source.entries[0]?.kind !== 'dir') throw new ReplisyncError('fatal', `source ${options.source} is no longer a directory`);
   if (!options.allowEmptySource && source.entries.length === 1 && source.unreadable.length === 0 && replica.entries.length > 1) {

@@ -7,8 +7,8 @@ import copy, { type CopyJob } from '../workers/copy.js';
 import hash, { type HashJob } from '../workers/hash.js';
 import { compareContents } from '../src/compare.js';
 import { WorkerPool } from '../src/pool.js';
-import { scanTree, scanTreeYielding } from '../src/scan.js';
-import type { Entry } from '../src/types.js';
+import { claimScan, newClaim, scanTree, scanTreeYielding } from '../src/scan.js';
+import type { Entry, Snapshot } from '../src/types.js';
 import { removeDir, tempDir, writeTree } from './helpers.js';
 
 const W = suite<{ dir: string }>('workers', { dir: '' });
@@ -124,6 +124,22 @@ W('scan: a missing root is an empty snapshot', ({ dir }) => {
   assert.is(scanTree(join(dir, 'absent')).entries.length, 0);
 });
 
+W('pool: a replica walk is done by one thread only, whichever claims it first', async ({ dir }) => {
+  writeTree(dir, { 's/a': 'a', 's/d/b': 'b' });
+  const pool = new WorkerPool(1, (error) => assert.unreachable(error.message));
+  try {
+    const taken = newClaim();
+    assert.ok(claimScan(taken, 'coordinator'));
+    assert.is(await pool.scan(join(dir, 's'), [], taken), undefined, 'the pool walks nothing the coordinator took');
+    const free = newClaim();
+    const walked = await pool.scan(join(dir, 's'), [], free);
+    assert.equal(walked?.entries.map((e) => e.path), ['', 'a', 'd', 'd/b']);
+    assert.not.ok(claimScan(free, 'coordinator'), 'the coordinator cannot take a walk the pool did');
+  } finally {
+    await pool.close();
+  }
+});
+
 W('pool: scan, multi-range compare with an early mismatch, and copy all run on real threads', async ({ dir }) => {
   const chunk = 4096;
   const big = Buffer.alloc(chunk * 8, 1);
@@ -132,7 +148,7 @@ W('pool: scan, multi-range compare with an early mismatch, and copy all run on r
   writeTree(dir, { 's/big': big, 'r/big': bigChanged, 's/same': big, 'r/same': big, 's/small': 'abc', 'r/small': 'abd', 's/empty': '', 'r/empty': '' });
   const pool = new WorkerPool(2, (error) => assert.unreachable(error.message));
   try {
-    const snap = await pool.scan(join(dir, 's'));
+    const snap = (await pool.scan(join(dir, 's'), [], newClaim())) as Snapshot;
     assert.is(snap.entries.length, 5);
     const pairs = ['big', 'same', 'small', 'empty'].map((p) => snap.entries.find((e) => e.path === p) as Entry);
     const { verdicts } = await compareContents(pool, join(dir, 's'), join(dir, 'r'), pairs, { chunkSize: chunk });
