@@ -3,10 +3,11 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { cac } from 'cac';
 import { ReplisyncError } from './errors.js';
-import { createRunLogger, type RunLogger } from './log.js';
+import { lockReplicas } from './lock.js';
+import type { Logger, RunLogger } from './log.js';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_INTERVAL, resolveOptions, type ResolvedOptions, type UserOptions } from './options.js';
-import { Progress } from './progress.js';
-import { lockReplicas, runJobs } from './run.js';
+import { WorkerPool } from './pool.js';
+import type { Progress } from './progress.js';
 
 const EXIT_OK = 0;
 const EXIT_ENTRIES_FAILED = 1;
@@ -80,7 +81,8 @@ function parseArgs(argv: string[]): UserOptions | undefined {
   };
 }
 
-function openLogger(options: ResolvedOptions, bar: Progress | undefined): RunLogger {
+async function openLogger(options: ResolvedOptions, bar: Progress | undefined): Promise<RunLogger> {
+  const { createRunLogger } = await import('./log.js');
   try {
     if (options.logFile !== undefined) mkdirSync(dirname(options.logFile), { recursive: true });
     return createRunLogger(options.logFile, options.verbosity, bar && (() => bar.clear()));
@@ -95,10 +97,25 @@ async function main(argv: string[]): Promise<number> {
   const options = resolveOptions(user);
   const locks = lockReplicas(options.jobs);
   process.on('exit', () => locks.forEach((lock) => lock.release()));
+  // Started before the rest of the program is loaded, so that its first thread boots meanwhile
+  // on the other core and is ready to walk the replica when the first cycle starts.
+  let log: Logger | undefined;
+  const pool = new WorkerPool(options.workers, (error) => (log ? log.error(`worker failed: ${error.message}`) : process.stderr.write(`replisync: worker failed: ${error.message}\n`)));
+  try {
+    return await runWith(pool, options, (opened) => (log = opened));
+  } finally {
+    await pool.close();
+    locks.forEach((lock) => lock.release());
+  }
+}
+
+async function runWith(pool: WorkerPool, options: ResolvedOptions, logTo: (log: Logger) => void): Promise<number> {
+  const { runJobs } = await import('./run.js');
   // The live status line is for a person at a terminal: never piped, never in the log file.
   const delay = Number(process.env['REPLISYNC_PROGRESS_DELAY'] ?? 1000);
-  const bar = process.stdout.isTTY && options.verbosity !== 'quiet' ? new Progress(process.stdout, Number.isFinite(delay) ? delay : 1000) : undefined;
-  const { log, close } = openLogger(options, bar);
+  const bar = process.stdout.isTTY && options.verbosity !== 'quiet' ? new (await import('./progress.js')).Progress(process.stdout, Number.isFinite(delay) ? delay : 1000) : undefined;
+  const { log, close } = await openLogger(options, bar);
+  logTo(log);
   const stop = new Int32Array(new SharedArrayBuffer(4));
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -113,12 +130,11 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const { failed, refused } = await runJobs(options, log, { signal: controller.signal, stop }, bar);
+    const { failed, refused } = await runJobs(pool, options, log, { signal: controller.signal, stop }, bar);
     if (!options.once) return EXIT_OK;
     return refused ? EXIT_USAGE : failed > 0 ? EXIT_ENTRIES_FAILED : EXIT_OK;
   } finally {
     close();
-    locks.forEach((lock) => lock.release());
   }
 }
 

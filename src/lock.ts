@@ -84,3 +84,16 @@ export function acquireLock(replica: string, dir = defaultLockDir()): Lock {
     },
   };
 }
+
+/** Takes every replica's lock, or none: a refusal releases those already taken. A dry run takes none. */
+export function lockReplicas(jobs: readonly { readonly replica: string; readonly dryRun: boolean }[]): Lock[] {
+  const locks: Lock[] = [];
+  if (jobs.every((job) => job.dryRun)) return locks;
+  try {
+    for (const job of jobs) locks.push(acquireLock(job.replica));
+  } catch (error) {
+    for (const lock of locks) lock.release();
+    throw error;
+  }
+  return locks;
+}

@@ -20,7 +20,7 @@ export class WorkerPool {
   ) {
     // One thread up front (it walks the replica); the others start when hashing or copying
     // queues work, so a cycle with nothing to transfer does not pay for booting them.
-    this.#piscina = new Piscina({ filename: HASH, minThreads: 1, maxThreads: threads, idleTimeout: 30_000, resourceLimits: { maxYoungGenerationSizeMb: 6 } });
+    this.#piscina = new Piscina({ filename: SCAN, minThreads: 1, maxThreads: threads, idleTimeout: 30_000, resourceLimits: { maxYoungGenerationSizeMb: 6 } });
     // Without a listener a worker that fails to start crashes the process.
     this.#piscina.on('error', onError);
   }

@@ -1,10 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ReplisyncError } from './errors.js';
-import { acquireLock, type Lock } from './lock.js';
 import type { Logger } from './log.js';
 import type { ResolvedJob, ResolvedOptions } from './options.js';
-import { WorkerPool } from './pool.js';
+import type { WorkerPool } from './pool.js';
 import type { Progress } from './progress.js';
 import { ReportWriter, toReportLine } from './report.js';
 import { runPeriodically } from './schedule.js';
@@ -17,19 +16,6 @@ export interface RunControl {
   readonly stop: Int32Array;
 }
 
-/** Takes every replica's lock, or none: a refusal releases those already taken. A dry run takes none. */
-export function lockReplicas(jobs: readonly ResolvedJob[]): Lock[] {
-  const locks: Lock[] = [];
-  if (jobs.every((job) => job.dryRun)) return locks;
-  try {
-    for (const job of jobs) locks.push(acquireLock(job.replica));
-  } catch (error) {
-    for (const lock of locks) lock.release();
-    throw error;
-  }
-  return locks;
-}
-
 /** What a run ended with: failed entries, and whether some job's cycle was refused whole (an empty source). */
 export interface RunResult {
   readonly failed: number;
@@ -37,13 +23,13 @@ export interface RunResult {
 }
 
 /**
- * Runs every job on one shared pool: once each in turn (`--once`), or each on its own
+ * Runs every job on one shared pool (the caller's, so that its threads can boot while the
+ * rest of the program loads): once each in turn (`--once`), or each on its own
  * schedule until `control.signal` aborts. A job whose cycle is refused whole is logged and
  * skipped; the other jobs go on. With a single job and `--once` the refusal is thrown, to
  * end the run with its one-line message.
  */
-export async function runJobs(options: ResolvedOptions, log: Logger, control: RunControl, bar?: Progress): Promise<RunResult> {
-  const pool = new WorkerPool(options.workers, (error) => log.error(`worker failed: ${error.message}`));
+export async function runJobs(pool: WorkerPool, options: ResolvedOptions, log: Logger, control: RunControl, bar?: Progress): Promise<RunResult> {
   if (options.report !== undefined) mkdirSync(dirname(options.report), { recursive: true });
   const report = options.report === undefined ? undefined : new ReportWriter(options.report);
   const stats = options.jobs.map((job) => new JobStats(job.name));
@@ -85,7 +71,6 @@ export async function runJobs(options: ResolvedOptions, log: Logger, control: Ru
     if (statsTimer !== undefined) logStats();
   } finally {
     clearInterval(statsTimer);
-    await pool.close();
     report?.close();
   }
   return { failed, refused };
