@@ -6,7 +6,8 @@ import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
 import { createConsola } from 'consola/core';
 import { WorkerPool } from '../src/pool.js';
-import { decodeSnapshot, scanEncoded, scanTree } from '../src/scan.js';
+import { drainYielding, ListingSink, scanFront, scanTree, walkBack } from '../src/scan.js';
+import { closeFront, newShare } from '../src/share.js';
 import { cycleOptions, runCycle, type CycleOptions } from '../src/sync.js';
 import { ensureTree, SHAPES, type TreeName } from './tree.js';
 
@@ -39,6 +40,24 @@ async function walkAsync(root: string, limit: number): Promise<number> {
   return count;
 }
 
+/** One tree split between this thread (from the back) and a pool thread (from the front), as a cycle splits a tree. */
+async function walkBothEnds(pool: WorkerPool, root: string): Promise<number> {
+  const share = newShare();
+  const nothing = newShare();
+  closeFront(nothing);
+  const pooled = pool.scan({ walk: { root, exclude: [], share }, help: { root, exclude: [], share: nothing } });
+  const sink = new ListingSink();
+  await drainYielding(walkBack(root, undefined, sink, share));
+  sink.decode((await pooled).walk);
+  return sink.snapshot(root).entries.length;
+}
+
+function walkColumns(root: string): number {
+  const sink = new ListingSink();
+  sink.decode(scanFront({ root, exclude: [], share: newShare() }));
+  return sink.snapshot(root).entries.length;
+}
+
 function streamedCopy(from: string, to: string, block: Buffer): void {
   const src = openSync(from, 'r');
   const dst = openSync(to, 'w');
@@ -61,13 +80,16 @@ const large = tree('large');
 const scratch = join(base, 'suite');
 mkdirSync(scratch, { recursive: true });
 
+const walkPool = new WorkerPool(1, (e) => console.error(e));
 const walking = new Bench({ name: `walking many-small (${SHAPES['many-small'].files} files)`, time: 1000, iterations: 3 });
 walking
   .add('readdir + lstat, sync, on this thread → Entry objects', () => void scanTree(small))
-  .add('readdir + lstat, sync → columns → decoded (what crosses from a pool thread)', () => void decodeSnapshot(scanEncoded(small)))
+  .add('readdir + lstat, sync → columns → decoded (what crosses from a pool thread)', () => void walkColumns(small))
+  .add('one tree from both ends: this thread and a pool thread', async () => void (await walkBothEnds(walkPool, small)))
   .add('fs.promises, 64 concurrent walkers', async () => void (await walkAsync(small, 64)))
   .add('readdirSync recursive, no stat (the floor)', () => void readdirSync(small, { recursive: true }));
 await report(walking);
+await walkPool.close();
 
 const workers = new Bench({ name: 'mixed tree: initial copy and no-op re-sync by worker count', time: 500, iterations: 3 });
 for (const n of [1, 2, 4, 8]) {

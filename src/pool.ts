@@ -1,9 +1,7 @@
 import { Piscina } from 'piscina';
 import type { CopyResult, CopyTask } from '../workers/copy.js';
 import type { HashTask, HashVerdict } from '../workers/hash.js';
-import type { ScanTask } from '../workers/scan.js';
-import { decodeSnapshot, type EncodedSnapshot } from './scan.js';
-import type { Snapshot } from './types.js';
+import type { ScanResult, ScanTask } from '../workers/scan.js';
 
 const workerUrl = (name: string): string => new URL(`../workers/${name}.js`, import.meta.url).href;
 const SCAN = workerUrl('scan');
@@ -18,18 +16,16 @@ export class WorkerPool {
     readonly threads: number,
     onError: (error: Error) => void,
   ) {
-    // One thread up front (it walks the replica); the others start when hashing or copying
+    // One thread up front (it walks the replica, then helps with the source); the others start when hashing or copying
     // queues work, so a cycle with nothing to transfer does not pay for booting them.
     this.#piscina = new Piscina({ filename: SCAN, minThreads: 1, maxThreads: threads, idleTimeout: 30_000, resourceLimits: { maxYoungGenerationSizeMb: 6 } });
     // Without a listener a worker that fails to start crashes the process.
     this.#piscina.on('error', onError);
   }
 
-  /** Undefined when the coordinator claimed the walk first (see `claimScan`). */
-  async scan(root: string, exclude: readonly string[], claim: Int32Array): Promise<Snapshot | undefined> {
-    const task: ScanTask = { root, exclude, claim };
-    const encoded: EncodedSnapshot | null = await this.#piscina.run(task, { filename: SCAN });
-    return encoded === null ? undefined : decodeSnapshot(encoded);
+  /** What the pool thread listed of each tree (see `ScanTask`); the coordinator lists the rest. */
+  scan(task: ScanTask): Promise<ScanResult> {
+    return this.#piscina.run(task, { filename: SCAN });
   }
 
   hash(task: HashTask): Promise<HashVerdict[]> {

@@ -2,21 +2,22 @@ import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { setImmediate } from 'node:timers/promises';
 import { describeCause } from './errors.js';
 import { compileExcludes, type Exclude } from './filter.js';
+import { comparePaths } from './march.js';
+import { backOpen, claimBack, claimFront, closeFront, type WalkShare } from './share.js';
 import type { Entry, Kind, ScanFailure, Snapshot } from './types.js';
 
 const KINDS: readonly Kind[] = ['file', 'dir', 'symlink', 'special'];
-const FILE = 0;
-const DIR = 1;
-const SYMLINK = 2;
-const SPECIAL = 3;
 
 /**
- * A snapshot in columns: one string of NUL-separated paths and typed arrays, so that passing
- * it from the scanning thread to the coordinator is a few memory copies instead of a
- * structured clone of 100,000 objects (which cost more than the walk itself).
+ * Listings in columns: one string of NUL-separated paths and typed arrays, so that passing
+ * them from a pool thread to the coordinator is a few memory copies instead of a structured
+ * clone of 100,000 objects (which cost more than the walk itself).
  */
-export interface EncodedSnapshot {
-  readonly root: string;
+export interface EncodedListings {
+  /** The listed directories, NUL-separated (the root is `''`). */
+  readonly dirs: string;
+  /** How many entries each listing has, in the order of `dirs`. */
+  readonly counts: Uint32Array;
   readonly paths: string;
   readonly kinds: Uint8Array;
   readonly sizes: Float64Array;
@@ -27,134 +28,208 @@ export interface EncodedSnapshot {
   readonly unreadable: ScanFailure[];
 }
 
-const CLAIMANT = { worker: 1, coordinator: 2 } as const;
-
-/** A fresh claim for one walk that either a pool thread or the coordinator may do. */
-export const newClaim = (): Int32Array => new Int32Array(new SharedArrayBuffer(4));
-
 /**
- * True for the first thread to ask, false for the other. The coordinator asks once it has
- * walked the source: on a small tree that is long before a new pool thread has booted, and
- * walking the replica itself beats waiting for it.
+ * Where a walk puts each directory's listing once it has claimed it: the children in name
+ * order, and for the root the root itself first.
  */
-export const claimScan = (claim: Int32Array, by: keyof typeof CLAIMANT): boolean => Atomics.compareExchange(claim, 0, 0, CLAIMANT[by]) === 0;
-
-/** Where a walk puts what it finds; chosen once per walk, so the per-entry path does not branch on it. */
-interface Sink {
+export interface Sink {
   readonly unreadable: ScanFailure[];
-  /** Records one entry and returns its kind (a `Kind` index). */
-  add(path: string, stat: Stats, abs: string): number;
+  listing(dir: string, entries: Entry[]): void;
 }
 
-function kindIndex(stat: Stats): number {
-  return stat.isFile() ? FILE : stat.isDirectory() ? DIR : stat.isSymbolicLink() ? SYMLINK : SPECIAL;
-}
-
-/** Columns, for a walk on a pool thread whose result crosses to the coordinator. */
-class ColumnSink implements Sink {
-  readonly paths: string[] = [];
-  readonly kinds: number[] = [];
-  readonly sizes: number[] = [];
-  readonly mtimes: number[] = [];
-  readonly modes: number[] = [];
-  readonly targets: string[] = [];
+/** Listings kept as entries, on the coordinator; `snapshot()` puts them in walk order. */
+export class ListingSink implements Sink {
+  readonly #listings = new Map<string, Entry[]>();
   readonly unreadable: ScanFailure[] = [];
 
-  add(path: string, stat: Stats, abs: string): number {
-    const kind = kindIndex(stat);
-    // readlink first: if it fails the entry is reported unreadable, not half-recorded.
-    if (kind === SYMLINK) this.targets.push(readlinkSync(abs));
-    this.paths.push(path);
-    this.kinds.push(kind);
-    this.sizes.push(kind === FILE ? stat.size : 0);
-    this.mtimes.push(stat.mtimeMs);
-    this.modes.push(stat.mode & 0o7777);
-    return kind;
+  listing(dir: string, entries: Entry[]): void {
+    this.#listings.set(dir, entries);
+  }
+
+  /** Adds what a pool thread listed. */
+  decode(encoded: EncodedListings): void {
+    const dirs = encoded.counts.length === 0 ? [] : encoded.dirs.split('\0');
+    const paths = encoded.kinds.length === 0 ? [] : encoded.paths.split('\0');
+    let at = 0;
+    let link = 0;
+    dirs.forEach((dir, d) => {
+      const entries: Entry[] = [];
+      for (const end = at + (encoded.counts[d] as number); at < end; at++) {
+        const kind = KINDS[encoded.kinds[at] as number] as Kind;
+        const entry: Entry = { path: paths[at] as string, kind, size: encoded.sizes[at] as number, mtimeMs: encoded.mtimes[at] as number, mode: encoded.modes[at] as number };
+        entries.push(kind === 'symlink' ? { ...entry, target: encoded.targets[link++] as string } : entry);
+      }
+      this.#listings.set(dir, entries);
+    });
+    this.unreadable.push(...encoded.unreadable);
+  }
+
+  /** One snapshot in walk order, whichever threads listed which directories. */
+  snapshot(root: string): Snapshot {
+    const entries: Entry[] = [];
+    const emit = (dir: string): void => {
+      for (const entry of this.#listings.get(dir) ?? []) {
+        entries.push(entry);
+        if (entry.kind === 'dir' && entry.path !== dir) emit(entry.path);
+      }
+    };
+    emit('');
+    return { root, entries, unreadable: [...this.unreadable].sort((a, b) => comparePaths(a.path, b.path)) };
   }
 }
 
-/** Entry objects, for a walk on the coordinator itself. */
-class EntrySink implements Sink {
-  readonly entries: Entry[] = [];
+/** Listings in columns, on a pool thread whose result crosses to the coordinator. */
+export class ColumnSink implements Sink {
+  readonly #dirs: string[] = [];
+  readonly #counts: number[] = [];
+  readonly #paths: string[] = [];
+  readonly #kinds: number[] = [];
+  readonly #sizes: number[] = [];
+  readonly #mtimes: number[] = [];
+  readonly #modes: number[] = [];
+  readonly #targets: string[] = [];
   readonly unreadable: ScanFailure[] = [];
 
-  add(path: string, stat: Stats, abs: string): number {
-    const kind = kindIndex(stat);
-    const entry: Entry = { path, kind: KINDS[kind] as Kind, size: kind === FILE ? stat.size : 0, mtimeMs: stat.mtimeMs, mode: stat.mode & 0o7777 };
-    this.entries.push(kind === SYMLINK ? { ...entry, target: readlinkSync(abs) } : entry);
-    return kind;
+  listing(dir: string, entries: Entry[]): void {
+    this.#dirs.push(dir);
+    this.#counts.push(entries.length);
+    for (const entry of entries) {
+      this.#paths.push(entry.path);
+      this.#kinds.push(KINDS.indexOf(entry.kind));
+      this.#sizes.push(entry.size);
+      this.#mtimes.push(entry.mtimeMs);
+      this.#modes.push(entry.mode);
+      if (entry.target !== undefined) this.#targets.push(entry.target);
+    }
   }
+
+  encode(): EncodedListings {
+    return {
+      dirs: this.#dirs.join('\0'),
+      counts: Uint32Array.from(this.#counts),
+      paths: this.#paths.join('\0'),
+      kinds: Uint8Array.from(this.#kinds),
+      sizes: Float64Array.from(this.#sizes),
+      mtimes: Float64Array.from(this.#mtimes),
+      modes: Uint16Array.from(this.#modes),
+      targets: this.#targets,
+      unreadable: this.unreadable,
+    };
+  }
+}
+
+const kindOf = (stat: Stats): Kind => (stat.isFile() ? 'file' : stat.isDirectory() ? 'dir' : stat.isSymbolicLink() ? 'symlink' : 'special');
+
+function entryOf(path: string, stat: Stats, abs: string): Entry {
+  const kind = kindOf(stat);
+  const entry: Entry = { path, kind, size: kind === 'file' ? stat.size : 0, mtimeMs: stat.mtimeMs, mode: stat.mode & 0o7777 };
+  // readlink here: if it fails the entry is reported unreadable, not half-recorded.
+  return kind === 'symlink' ? { ...entry, target: readlinkSync(abs) } : entry;
+}
+
+/** The root's own entry; undefined when it does not exist (a replica not created yet). */
+function rootEntry(root: string): Entry | undefined {
+  const stat = lstatSync(root, { throwIfNoEntry: false });
+  return stat && entryOf('', stat, root);
 }
 
 /**
- * Walks one tree without following symlinks, in the order of `comparePaths`. Synchronous
- * on purpose: a tight readdir + lstat loop is several times faster and leaner than a
- * fan-out of promises. A missing root gives an empty snapshot (a replica not created yet).
+ * One directory's children in name order (the order of `comparePaths`), each lstat'ed, never
+ * followed. What cannot be read goes to `failures`; excluded children are left out.
+ * Synchronous on purpose: a tight readdir + lstat loop is several times faster and leaner
+ * than a fan-out of promises.
  */
-function* walkTree(root: string, sink: Sink, exclude: Exclude | undefined): Generator<void, void, undefined> {
-  const rootStat = lstatSync(root, { throwIfNoEntry: false });
-  if (rootStat && sink.add('', rootStat, root) === DIR) yield* walk(root, '', sink, exclude);
-}
-
-/** Yields after each directory, so that a walk on the coordinator can let signals in. */
-function* walk(abs: string, rel: string, sink: Sink, exclude: Exclude | undefined): Generator<void, void, undefined> {
+function list(root: string, dir: string, exclude: Exclude | undefined, failures: ScanFailure[]): Entry[] {
+  const abs = dir === '' ? root : `${root}/${dir}`;
   let names: string[];
   try {
-    // Sorted, so both trees come out in the one order that march() merges.
     names = readdirSync(abs).sort();
   } catch (error) {
-    sink.unreadable.push({ path: rel, cause: describeCause(error) });
-    return;
+    failures.push({ path: dir, cause: describeCause(error) });
+    return [];
   }
+  const entries: Entry[] = [];
   for (const name of names) {
     const childAbs = `${abs}/${name}`;
-    const childRel = rel === '' ? name : `${rel}/${name}`;
+    const childRel = dir === '' ? name : `${dir}/${name}`;
     try {
       // Undefined means it vanished since readdir: absent, not an error.
       const stat = lstatSync(childAbs, { throwIfNoEntry: false });
-      if (!stat || (exclude !== undefined && exclude(childRel, stat.isDirectory()))) continue;
-      if (sink.add(childRel, stat, childAbs) === DIR) yield* walk(childAbs, childRel, sink, exclude);
+      if (stat && (exclude === undefined || !exclude(childRel, stat.isDirectory()))) entries.push(entryOf(childRel, stat, childAbs));
     } catch (error) {
-      sink.unreadable.push({ path: childRel, cause: describeCause(error) });
+      failures.push({ path: childRel, cause: describeCause(error) });
     }
   }
+  return entries;
+}
+
+/**
+ * Walks a tree from its front: lists directories in walk order, yielding after each. With a
+ * share, stops where a helper walking from the back has got to (see share.ts), then closes
+ * it: whether it finished or met the helper, no directory is left between the two ends.
+ */
+export function* walkFront(root: string, exclude: Exclude | undefined, sink: Sink, share?: WalkShare): Generator<void, void, undefined> {
+  yield* front(root, exclude, sink, share);
+  if (share !== undefined) closeFront(share);
+}
+
+function* front(root: string, exclude: Exclude | undefined, sink: Sink, share: WalkShare | undefined): Generator<void, void, undefined> {
+  const claim = (dir: string): boolean => share === undefined || claimFront(share, dir);
+  if (!claim('')) return;
+  const top = rootEntry(root);
+  if (top?.kind !== 'dir') {
+    if (top !== undefined) sink.listing('', [top]);
+    return;
+  }
+  const pending = [''];
+  for (let dir = pending.pop(); dir !== undefined; dir = pending.pop()) {
+    if (dir !== '' && !claim(dir)) return;
+    const entries = list(root, dir, exclude, sink.unreadable);
+    sink.listing(dir, dir === '' ? [top, ...entries] : entries);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const child = entries[i] as Entry;
+      if (child.kind === 'dir') pending.push(child.path);
+    }
+    yield;
+  }
+}
+
+/** Helps a front walk from the back: lists directories in reverse walk order until it meets the front. */
+export function* walkBack(root: string, exclude: Exclude | undefined, sink: Sink, share: WalkShare): Generator<void, void, undefined> {
+  if (!backOpen(share)) return;
+  const top = rootEntry(root);
+  if (top?.kind === 'dir') yield* back(root, '', exclude, sink, share, top);
+  else if (claimBack(share, '') && top !== undefined) sink.listing('', [top]);
+}
+
+/**
+ * Lists `dir`, then everything below it from the last directory to the first, then claims
+ * `dir` itself: its listing is only kept once claimed. False once it has met the front.
+ */
+function* back(root: string, dir: string, exclude: Exclude | undefined, sink: Sink, share: WalkShare, top?: Entry): Generator<void, boolean, undefined> {
+  if (!backOpen(share)) return false;
+  const failures: ScanFailure[] = [];
+  const entries = list(root, dir, exclude, failures);
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const child = entries[i] as Entry;
+    if (child.kind === 'dir' && !(yield* back(root, child.path, exclude, sink, share))) return false;
+  }
+  if (!claimBack(share, dir)) return false;
+  sink.unreadable.push(...failures);
+  sink.listing(dir, top === undefined ? entries : [top, ...entries]);
   yield;
+  return true;
 }
 
 function drain(steps: Generator<void, void, undefined>): void {
   for (let step = steps.next(); !step.done; step = steps.next());
 }
 
-/** Scans a tree on a pool thread, in columns that cross to the coordinator cheaply. Excluded paths are not listed. */
-export function scanEncoded(root: string, exclude: readonly string[] = []): EncodedSnapshot {
-  const columns = new ColumnSink();
-  drain(walkTree(root, columns, compileExcludes(exclude)));
-  return {
-    root,
-    paths: columns.paths.join('\0'),
-    kinds: Uint8Array.from(columns.kinds),
-    sizes: Float64Array.from(columns.sizes),
-    mtimes: Float64Array.from(columns.mtimes),
-    modes: Uint16Array.from(columns.modes),
-    targets: columns.targets,
-    unreadable: columns.unreadable,
-  };
-}
-
-/** Scans a tree on the calling thread. Excluded paths are not listed. */
-export function scanTree(root: string, exclude: readonly string[] = []): Snapshot {
-  const sink = new EntrySink();
-  drain(walkTree(root, sink, compileExcludes(exclude)));
-  return { root, entries: sink.entries, unreadable: sink.unreadable };
-}
-
 /**
- * As `scanTree`, but lets the event loop run every `pauseMs` or so (between directories),
- * so that a Ctrl-C during a long walk on the coordinator is seen at once, not after it.
+ * Runs a walk on the coordinator, letting the event loop in every `pauseMs` or so (between
+ * directories), so that a Ctrl-C during a long walk is seen at once, not after it.
  */
-export async function scanTreeYielding(root: string, exclude: readonly string[] = [], pauseMs = 50): Promise<Snapshot> {
-  const sink = new EntrySink();
-  const steps = walkTree(root, sink, compileExcludes(exclude));
+export async function drainYielding(steps: Generator<void, void, undefined>, pauseMs = 50): Promise<void> {
   let resumed = performance.now();
   for (let step = steps.next(); !step.done; step = steps.next()) {
     if (performance.now() - resumed >= pauseMs) {
@@ -162,20 +237,32 @@ export async function scanTreeYielding(root: string, exclude: readonly string[] 
       resumed = performance.now();
     }
   }
-  return { root, entries: sink.entries, unreadable: sink.unreadable };
 }
 
-/** Rebuilds the entries on the coordinator. */
-export function decodeSnapshot(encoded: EncodedSnapshot): Snapshot {
-  const entries: Entry[] = [];
-  const count = encoded.kinds.length;
-  const paths = count === 0 ? [] : encoded.paths.split('\0');
-  let link = 0;
-  for (let i = 0; i < count; i++) {
-    const path = paths[i] as string;
-    const kind = KINDS[encoded.kinds[i] as number] as Kind;
-    const entry: Entry = { path, kind, size: encoded.sizes[i] as number, mtimeMs: encoded.mtimes[i] as number, mode: encoded.modes[i] as number };
-    entries.push(kind === 'symlink' ? { ...entry, target: encoded.targets[link++] as string } : entry);
-  }
-  return { root: encoded.root, entries, unreadable: encoded.unreadable };
+/** Walks a whole tree on the calling thread. Excluded paths are not listed. */
+export function scanTree(root: string, exclude: readonly string[] = []): Snapshot {
+  const sink = new ListingSink();
+  drain(walkFront(root, compileExcludes(exclude), sink));
+  return sink.snapshot(root);
+}
+
+/** One walk that a pool thread does: the front of one tree, or the back of another. */
+export interface WalkTask {
+  readonly root: string;
+  readonly exclude: readonly string[];
+  readonly share: WalkShare;
+}
+
+/** Walks the front of a tree on a pool thread, in columns that cross to the coordinator cheaply. */
+export function scanFront(task: WalkTask): EncodedListings {
+  const sink = new ColumnSink();
+  drain(walkFront(task.root, compileExcludes(task.exclude), sink, task.share));
+  return sink.encode();
+}
+
+/** Helps with a tree from the back on a pool thread. */
+export function scanBack(task: WalkTask): EncodedListings {
+  const sink = new ColumnSink();
+  drain(walkBack(task.root, compileExcludes(task.exclude), sink, task.share));
+  return sink.encode();
 }

@@ -5,7 +5,9 @@ import type { Logger } from './log.js';
 import { limitDeletes, pairsToHash, plan, type Action, type Plan } from './plan.js';
 import type { WorkerPool } from './pool.js';
 import type { Progress } from './progress.js';
-import { claimScan, newClaim, scanTreeYielding } from './scan.js';
+import { compileExcludes } from './filter.js';
+import { drainYielding, ListingSink, walkBack, walkFront } from './scan.js';
+import { backShare, newShare } from './share.js';
 
 /** What one sync between a source and a replica needs to know. */
 export interface CycleOptions {
@@ -34,21 +36,32 @@ export interface CycleReport extends Outcome {
 export const planActions = (p: Plan): Action[] => [...p.clear, ...p.dirs, ...p.transfers, ...p.deletes, ...p.dirMeta];
 
 /**
- * Scans both trees at once (the replica on a pool thread, the source right here, so no
- * core idles and the larger snapshot never has to cross threads; the replica here too when
- * the pool thread has not started on it by then), hashes the pairs that need it, and plans.
+ * Scans both trees at once: the source right here (so the larger snapshot never has to cross
+ * threads), the replica on a pool thread. Whichever finishes first helps with the other tree
+ * from its far end (see share.ts), so neither core idles while the other still walks; on a
+ * small tree the coordinator lists the whole replica itself before a pool thread has booted.
+ * Then it hashes the pairs that need it, and plans.
  */
 export async function planCycle(pool: WorkerPool, options: PlanCycleOptions, log: Logger): Promise<{ plan: Plan; scanned: number; failures: Failure[] }> {
   const started = performance.now();
   // The replica is scanned whole with --delete-excluded, so that what is excluded shows as replica-only.
   const replicaExclude = options.deleteExcluded ? [] : options.exclude;
-  const claim = newClaim();
-  const pooled = pool.scan(options.replica, replicaExclude, claim);
-  // Handled here so that a failing pool scan is never unhandled while the source is walked; awaited below.
+  const shares = { source: newShare(), replica: newShare() };
+  const pooled = pool.scan({ walk: { root: options.replica, exclude: replicaExclude, share: shares.replica }, help: { root: options.source, exclude: options.exclude, share: shares.source } });
+  // Handled here so that a failing pool scan is never unhandled while the coordinator walks; awaited below.
   pooled.catch(() => undefined);
-  const source = await scanTreeYielding(options.source, options.exclude);
-  const replica = claimScan(claim, 'coordinator') ? await scanTreeYielding(options.replica, replicaExclude) : await pooled;
-  if (replica === undefined) throw new Error('the replica scan was claimed by both threads');
+  const sourceSink = new ListingSink();
+  const replicaSink = new ListingSink();
+  await drainYielding(walkFront(options.source, compileExcludes(options.exclude), sourceSink, shares.source));
+  await drainYielding(walkBack(options.replica, compileExcludes(replicaExclude), replicaSink, shares.replica));
+  // Both answers are final by now: the source walk is closed or has met its helper, and a back that claimed the root leaves nothing to the front.
+  if (backShare(shares.source) !== 'none' || backShare(shares.replica) !== 'all') {
+    const found = await pooled;
+    sourceSink.decode(found.help);
+    replicaSink.decode(found.walk);
+  }
+  const source = sourceSink.snapshot(options.source);
+  const replica = replicaSink.snapshot(options.replica);
   const scanned = performance.now();
   if (source.entries[0]?.kind !== 'dir') throw new ReplisyncError('fatal', `source ${options.source} is no longer a directory`);
   if (!options.allowEmptySource && source.entries.length === 1 && source.unreadable.length === 0 && replica.entries.length > 1) {

@@ -7,8 +7,9 @@ import copy, { type CopyJob } from '../workers/copy.js';
 import hash, { type HashJob } from '../workers/hash.js';
 import { compareContents } from '../src/compare.js';
 import { WorkerPool } from '../src/pool.js';
-import { claimScan, newClaim, scanTree, scanTreeYielding } from '../src/scan.js';
-import type { Entry, Snapshot } from '../src/types.js';
+import { drainYielding, ListingSink, scanTree, walkBack, walkFront } from '../src/scan.js';
+import { backShare, closeFront, newShare } from '../src/share.js';
+import type { Entry } from '../src/types.js';
 import { removeDir, tempDir, writeTree } from './helpers.js';
 
 const W = suite<{ dir: string }>('workers', { dir: '' });
@@ -114,27 +115,52 @@ W('scan on the coordinator lets the event loop run between directories, with the
   writeTree(dir, Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`d${i}/f`, `${i}`])));
   let ticks = 0;
   const ticker = setInterval(() => ticks++, 0);
-  const yielding = await scanTreeYielding(dir, [], 0);
+  const sink = new ListingSink();
+  await drainYielding(walkFront(dir, undefined, sink), 0);
   clearInterval(ticker);
   assert.ok(ticks > 0, 'timers ran during the walk');
-  assert.equal(yielding, scanTree(dir));
+  assert.equal(sink.snapshot(dir), scanTree(dir));
 });
 
 W('scan: a missing root is an empty snapshot', ({ dir }) => {
   assert.is(scanTree(join(dir, 'absent')).entries.length, 0);
 });
 
-W('pool: a replica walk is done by one thread only, whichever claims it first', async ({ dir }) => {
+W('pool: the pool thread walks its tree from the front and helps with the other from the back', async ({ dir }) => {
+  writeTree(dir, { 's/a': 'a', 's/d/b': 'b', 'r/x': 'x', 'r/y/z': 'z' });
+  const pool = new WorkerPool(1, (error) => assert.unreachable(error.message));
+  try {
+    const walk = newShare();
+    const help = newShare();
+    const found = await pool.scan({ walk: { root: join(dir, 'r'), exclude: [], share: walk }, help: { root: join(dir, 's'), exclude: [], share: help } });
+    const replica = new ListingSink();
+    replica.decode(found.walk);
+    assert.equal(replica.snapshot(join(dir, 'r')), scanTree(join(dir, 'r')), 'its own tree, whole');
+    const source = new ListingSink();
+    source.decode(found.help);
+    assert.equal(source.snapshot(join(dir, 's')), scanTree(join(dir, 's')), 'the other tree, whole, as nobody walked it from the front');
+    const mine = new ListingSink();
+    await drainYielding(walkBack(join(dir, 'r'), undefined, mine, walk));
+    assert.equal(mine.snapshot(join(dir, 'r')).entries, [], 'a tree the pool walked to the end leaves the coordinator nothing');
+    closeFront(help);
+  } finally {
+    await pool.close();
+  }
+});
+
+W('pool: a tree the coordinator listed down to its root leaves the pool thread nothing', async ({ dir }) => {
   writeTree(dir, { 's/a': 'a', 's/d/b': 'b' });
   const pool = new WorkerPool(1, (error) => assert.unreachable(error.message));
   try {
-    const taken = newClaim();
-    assert.ok(claimScan(taken, 'coordinator'));
-    assert.is(await pool.scan(join(dir, 's'), [], taken), undefined, 'the pool walks nothing the coordinator took');
-    const free = newClaim();
-    const walked = await pool.scan(join(dir, 's'), [], free);
-    assert.equal(walked?.entries.map((e) => e.path), ['', 'a', 'd', 'd/b']);
-    assert.not.ok(claimScan(free, 'coordinator'), 'the coordinator cannot take a walk the pool did');
+    const walk = newShare();
+    const help = newShare();
+    closeFront(help);
+    const mine = new ListingSink();
+    await drainYielding(walkBack(join(dir, 's'), undefined, mine, walk));
+    assert.is(backShare(walk), 'all');
+    const found = await pool.scan({ walk: { root: join(dir, 's'), exclude: [], share: walk }, help: { root: join(dir, 's'), exclude: [], share: help } });
+    assert.equal([found.walk.counts.length, found.help.counts.length], [0, 0]);
+    assert.equal(mine.snapshot(join(dir, 's')), scanTree(join(dir, 's')));
   } finally {
     await pool.close();
   }
@@ -148,7 +174,11 @@ W('pool: scan, multi-range compare with an early mismatch, and copy all run on r
   writeTree(dir, { 's/big': big, 'r/big': bigChanged, 's/same': big, 'r/same': big, 's/small': 'abc', 'r/small': 'abd', 's/empty': '', 'r/empty': '' });
   const pool = new WorkerPool(2, (error) => assert.unreachable(error.message));
   try {
-    const snap = (await pool.scan(join(dir, 's'), [], newClaim())) as Snapshot;
+    const help = newShare();
+    closeFront(help);
+    const sink = new ListingSink();
+    sink.decode((await pool.scan({ walk: { root: join(dir, 's'), exclude: [], share: newShare() }, help: { root: dir, exclude: [], share: help } })).walk);
+    const snap = sink.snapshot(join(dir, 's'));
     assert.is(snap.entries.length, 5);
     const pairs = ['big', 'same', 'small', 'empty'].map((p) => snap.entries.find((e) => e.path === p) as Entry);
     const { verdicts } = await compareContents(pool, join(dir, 's'), join(dir, 'r'), pairs, { chunkSize: chunk });

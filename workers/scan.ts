@@ -1,13 +1,19 @@
-import { claimScan, scanEncoded, type EncodedSnapshot } from '../src/scan.js';
+import { scanBack, scanFront, type EncodedListings, type WalkTask } from '../src/scan.js';
 
 export interface ScanTask {
-  readonly root: string;
-  readonly exclude: readonly string[];
-  /** Shared with the coordinator: whichever thread claims it first does the walk. */
-  readonly claim: Int32Array;
+  /** The tree this thread walks from the front while the coordinator walks the other one. */
+  readonly walk: WalkTask;
+  /** The coordinator's tree, helped with from the back once `walk` is done. */
+  readonly help: WalkTask;
 }
 
-/** Pool task: walk one tree while the coordinator walks the other; null when the coordinator took the walk. */
-export default function scan(task: ScanTask): EncodedSnapshot | null {
-  return claimScan(task.claim, 'worker') ? scanEncoded(task.root, task.exclude) : null;
+export interface ScanResult {
+  readonly walk: EncodedListings;
+  readonly help: EncodedListings;
+}
+
+/** Pool task: walk one tree while the coordinator walks the other, then help with that one. */
+export default function scan(task: ScanTask): ScanResult {
+  const walk = scanFront(task.walk);
+  return { walk, help: scanBack(task.help) };
 }
