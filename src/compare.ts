@@ -1,11 +1,7 @@
-import type { HashJob } from '../workers/hash.js';
-import { batches } from './batch.js';
+import type { HashTask } from '../workers/hash.js';
 import type { WorkerPool } from './pool.js';
 import type { Entry } from './types.js';
 
-/** Small pairs are batched into one task up to this many bytes, so the pool is not flooded with tiny tasks. */
-const BATCH_BYTES = 8 * 1024 * 1024;
-const BATCH_JOBS = 256;
 /** Hashing reads in blocks that stay in the L2 cache: measured here, 128 KiB reads run at about 10 GiB/s from the page cache and 1 MiB reads at 2.5. */
 const BLOCK_SIZE = 128 * 1024;
 
@@ -20,44 +16,44 @@ export interface Comparison {
   readonly unreadable: Map<string, string>;
 }
 
+const shared = <T extends Int32Array | Float64Array>(Type: new (buffer: SharedArrayBuffer) => T, bytesPer: number, length: number): T => new Type(new SharedArrayBuffer(bytesPer * length));
+
 /**
- * Hashes each pair (source entry + the replica file at the same path) on the pool and
- * says whether their contents are equal. Ranges of a large pair compare independently;
- * the first mismatch raises the pair's cancel flag so its other ranges stop reading.
+ * Hashes each pair (source entry + the replica file at the same path) on the pool and says
+ * whether their contents are equal. Large pairs are split into ranges of `chunkSize`;
+ * every pool thread takes ranges from one shared list (the large ones first, so that the
+ * last ranges taken are short and the threads finish together), and the first mismatch of
+ * a pair stops its other ranges.
  */
 export async function compareContents(pool: WorkerPool, sourceRoot: string, replicaRoot: string, pairs: readonly Entry[], options: CompareOptions): Promise<Comparison> {
-  const verdicts = new Map<string, boolean>();
-  const unreadable = new Map<string, string>();
-  const large = pairs.filter((p) => p.size > options.chunkSize);
-  const cancel = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, large.length)));
-  const blockSize = Math.min(BLOCK_SIZE, options.chunkSize);
-  const pending: Promise<void>[] = [];
-  const job = (entry: Entry, offset: number, length: number, slot: number): HashJob => ({ path: entry.path, offset, length, slot });
-  const record = (path: string, verdict: boolean | string, slot: number): void => {
-    if (typeof verdict === 'string') unreadable.set(path, verdict);
-    const equal = verdict === true;
-    if (!equal && slot >= 0) Atomics.store(cancel, slot, 1);
-    verdicts.set(path, (verdicts.get(path) ?? true) && equal);
-  };
-  const submit = (jobs: HashJob[]): void => {
-    pending.push(
-      pool.hash({ sourceRoot, replicaRoot, jobs, cancel, blockSize }).then((results) =>
-        results.forEach((verdict, i) => {
-          const j = jobs[i] as HashJob;
-          record(j.path, verdict, j.slot);
-        }),
-      ),
-    );
-  };
-
-  const small = pairs.filter((p) => p.size > 0 && p.size <= options.chunkSize);
-  for (const p of pairs) if (p.size === 0) verdicts.set(p.path, true);
-  for (const group of batches(small, (e) => e.size, BATCH_BYTES, BATCH_JOBS)) submit(group.map((e) => job(e, 0, e.size, -1)));
-  large.forEach((entry, slot) => {
-    for (let offset = 0; offset < entry.size; offset += options.chunkSize) {
-      submit([job(entry, offset, Math.min(options.chunkSize, entry.size - offset), slot)]);
+  const ranges: [pair: number, offset: number, length: number][] = [];
+  pairs.forEach((entry, pair) => {
+    if (entry.size > options.chunkSize) {
+      for (let offset = 0; offset < entry.size; offset += options.chunkSize) ranges.push([pair, offset, Math.min(options.chunkSize, entry.size - offset)]);
     }
   });
-  await Promise.all(pending);
+  pairs.forEach((entry, pair) => {
+    if (entry.size > 0 && entry.size <= options.chunkSize) ranges.push([pair, 0, entry.size]);
+  });
+  const task: HashTask = {
+    sourceRoot,
+    replicaRoot,
+    paths: pairs.map((p) => p.path).join('\0'),
+    pairs: shared(Int32Array, 4, ranges.length),
+    offsets: shared(Float64Array, 8, ranges.length),
+    lengths: shared(Float64Array, 8, ranges.length),
+    next: shared(Int32Array, 4, 1),
+    differs: shared(Int32Array, 4, pairs.length),
+    blockSize: Math.min(BLOCK_SIZE, options.chunkSize),
+  };
+  ranges.forEach(([pair, offset, length], i) => {
+    task.pairs[i] = pair;
+    task.offsets[i] = offset;
+    task.lengths[i] = length;
+  });
+  const threads = Math.min(pool.threads, ranges.length);
+  const failures = (await Promise.all(Array.from({ length: threads }, () => pool.hash(task)))).flat();
+  const unreadable = new Map(failures.map((f) => [(pairs[f.pair] as Entry).path, f.cause]));
+  const verdicts = new Map(pairs.map((entry, pair) => [entry.path, Atomics.load(task.differs, pair) === 0]));
   return { verdicts, unreadable };
 }

@@ -1,6 +1,6 @@
 import { Piscina } from 'piscina';
 import type { CopyResult, CopyTask } from '../workers/copy.js';
-import type { HashTask, HashVerdict } from '../workers/hash.js';
+import type { HashFailure, HashTask } from '../workers/hash.js';
 import type { ScanResult, ScanTask } from '../workers/scan.js';
 
 const workerUrl = (name: string): string => new URL(`../workers/${name}.js`, import.meta.url).href;
@@ -28,7 +28,8 @@ export class WorkerPool {
     return this.#piscina.run(task, { filename: SCAN });
   }
 
-  hash(task: HashTask): Promise<HashVerdict[]> {
+  /** Run once per thread that should take part: each takes ranges until none are left. */
+  hash(task: HashTask): Promise<HashFailure[]> {
     return this.#piscina.run(task, { filename: HASH });
   }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import copy, { type CopyJob } from '../workers/copy.js';
-import hash, { type HashJob } from '../workers/hash.js';
+import hash, { type HashTask } from '../workers/hash.js';
 import { compareContents } from '../src/compare.js';
 import { WorkerPool } from '../src/pool.js';
 import { drainYielding, ListingSink, scanTree, walkBack, walkFront } from '../src/scan.js';
@@ -26,24 +26,50 @@ function fileJob(from: string, to: string, extra: Partial<Extract<CopyJob, { kin
   return { kind: 'file', from, to, mode: 0o644, mtime: 1, size: stat?.size ?? 0, mtimeMs: stat?.mtimeMs ?? 0, replacing: false, ...extra };
 }
 
-W('hash: equal and different ranges, a range past a difference, and a missing file as a cause', async ({ dir }) => {
+/** A hash task over `ranges` ([path, offset, length]) of the files under `s/` and `r/`; pairs numbered by first appearance. */
+function hashTask(dir: string, ranges: [string, number, number][]): HashTask & { names: string[] } {
+  const names = [...new Set(ranges.map(([path]) => path))];
+  return {
+    names,
+    sourceRoot: join(dir, 's'),
+    replicaRoot: join(dir, 'r'),
+    paths: names.join('\0'),
+    pairs: Int32Array.from(ranges, ([path]) => names.indexOf(path)),
+    offsets: Float64Array.from(ranges, ([, offset]) => offset),
+    lengths: Float64Array.from(ranges, ([, , length]) => length),
+    next: new Int32Array(new SharedArrayBuffer(4)),
+    differs: new Int32Array(new SharedArrayBuffer(4 * names.length)),
+    blockSize: 4096,
+  };
+}
+
+W('hash: a pair differs when any of its ranges does; an unreadable pair comes back with its cause', async ({ dir }) => {
   const data = Buffer.alloc(10_000, 7);
   const other = Buffer.from(data);
   other[6000] = 8;
-  writeTree(dir, { 's/f': data, 'r/f': other, 's/only-in-source': data });
-  const job = (offset: number, length: number, path = 'f'): HashJob => ({ path, offset, length, slot: -1 });
-  const task = { sourceRoot: join(dir, 's'), replicaRoot: join(dir, 'r'), cancel: noCancel(), blockSize: 4096 };
-  const verdicts = await hash({ ...task, jobs: [job(0, 6000), job(6000, 4000), job(0, 10_000), job(0, 10, 'only-in-source')] });
-  assert.equal(verdicts.slice(0, 3), [true, false, false]);
-  assert.match(String(verdicts[3]), /^ENOENT: no such file or directory \(open\)$/);
+  writeTree(dir, { 's/f': data, 'r/f': other, 's/same': data, 'r/same': data, 's/only-in-source': data });
+  const task = hashTask(dir, [['f', 0, 6000], ['f', 6000, 4000], ['same', 0, 6000], ['same', 6000, 4000], ['only-in-source', 0, 10]]);
+  const failures = await hash(task);
+  assert.equal(Array.from(task.differs), [1, 0, 1], 'f differs in its second range, same is equal, the unreadable one counts as different');
+  assert.is(failures.length, 1);
+  assert.is(failures[0]?.pair, 2);
+  assert.match(String(failures[0]?.cause), /^ENOENT: no such file or directory \(open\)$/);
+  assert.is(Atomics.load(task.next, 0) >= 5, true, 'every range was taken');
 });
 
-W('hash: a raised cancel flag stops a pair without reading it', async ({ dir }) => {
-  writeTree(dir, { 's/f': 'same', 'r/f': 'same' });
-  const cancel = noCancel();
-  Atomics.store(cancel, 0, 1);
-  const task = { sourceRoot: join(dir, 's'), replicaRoot: join(dir, 'r'), cancel, blockSize: 4096 };
-  assert.equal(await hash({ ...task, jobs: [{ path: 'f', offset: 0, length: 4, slot: 0 }] }), [false]);
+W('hash: a pair already known to differ is not read again', async ({ dir }) => {
+  writeTree(dir, { s: null, r: null });
+  const task = hashTask(dir, [['missing', 0, 4]]);
+  Atomics.store(task.differs, 0, 1);
+  assert.equal(await hash(task), [], 'no read, so no failure');
+});
+
+W('hash: ranges already taken by another thread are left to it', async ({ dir }) => {
+  writeTree(dir, { s: null, r: null });
+  const task = hashTask(dir, [['missing', 0, 4]]);
+  Atomics.store(task.next, 0, 1);
+  assert.equal(await hash(task), []);
+  assert.equal(Array.from(task.differs), [0]);
 });
 
 W('copy: files and symlinks land by rename with mode and mtime; failures come back as data', ({ dir }) => {

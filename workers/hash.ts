@@ -2,55 +2,69 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import xxhash from 'xxhash-wasm';
 import { describeCause } from '../src/errors.js';
 
-/** One byte range to compare between a source file and its replica, by relative path. */
-export interface HashJob {
-  readonly path: string;
-  readonly offset: number;
-  readonly length: number;
-  /** Slot in `HashTask.cancel` shared by every range of the same pair; -1 for none. */
-  readonly slot: number;
-}
-
+/**
+ * Byte ranges to compare between source files and their replicas, in columns. Every thread
+ * of the pool gets the same task and takes ranges from the shared `next` counter until none
+ * are left, so no thread waits on a round trip to the coordinator between ranges, and a
+ * thread that boots late simply takes fewer.
+ */
 export interface HashTask {
   readonly sourceRoot: string;
   readonly replicaRoot: string;
-  readonly jobs: HashJob[];
-  /** Set to 1 by the coordinator once a pair is known to differ: its other ranges stop early. */
-  readonly cancel: Int32Array;
+  /** Relative path of each pair, NUL-separated. */
+  readonly paths: string;
+  /** Per range: its pair (an index into `paths` and `differs`), offset and length. */
+  readonly pairs: Int32Array;
+  readonly offsets: Float64Array;
+  readonly lengths: Float64Array;
+  /** Shared: the index of the next range to take. */
+  readonly next: Int32Array;
+  /** Shared, per pair: set to 1 once a range differs (or cannot be read), which also stops its other ranges. */
+  readonly differs: Int32Array;
   readonly blockSize: number;
 }
 
-/** Per job: true when both ranges hash alike, false when they differ, or the cause of a read failure. */
-export type HashVerdict = boolean | string;
+/** A pair whose ranges could not be read, and why; it counts as different. */
+export interface HashFailure {
+  readonly pair: number;
+  readonly cause: string;
+}
 
 type Hasher = Awaited<ReturnType<typeof xxhash>>;
 let hasher: Promise<Hasher> | undefined;
 let blocks: [Buffer, Buffer] | undefined;
 
 /** Pool task: compare ranges by xxh64 over both sides, block by block, reading into reused buffers. */
-export default async function hash(task: HashTask): Promise<HashVerdict[]> {
+export default async function hash(task: HashTask): Promise<HashFailure[]> {
   hasher ??= xxhash();
   const api = await hasher;
   if (!blocks || blocks[0].length < task.blockSize) blocks = [Buffer.allocUnsafeSlow(task.blockSize), Buffer.allocUnsafeSlow(task.blockSize)];
-  const verdicts: HashVerdict[] = [];
-  for (const job of task.jobs) verdicts.push(compareRange(api, job, task, blocks));
-  return verdicts;
+  const paths = task.paths.split('\0');
+  const failures: HashFailure[] = [];
+  for (let range = Atomics.add(task.next, 0, 1); range < task.pairs.length; range = Atomics.add(task.next, 0, 1)) {
+    const pair = task.pairs[range] as number;
+    if (Atomics.load(task.differs, pair) === 1) continue;
+    const verdict = compareRange(api, paths[pair] as string, task.offsets[range] as number, task.lengths[range] as number, pair, task, blocks);
+    if (verdict === true) continue;
+    Atomics.store(task.differs, pair, 1);
+    if (verdict !== false) failures.push({ pair, cause: verdict });
+  }
+  return failures;
 }
 
-const cancelled = (job: HashJob, task: HashTask): boolean => job.slot >= 0 && Atomics.load(task.cancel, job.slot) === 1;
-
-function compareRange(api: Hasher, job: HashJob, task: HashTask, [a, b]: [Buffer, Buffer]): HashVerdict {
-  if (cancelled(job, task)) return false;
+/** True when both ranges hash alike block by block, false at the first differing block, or the cause of a read failure. */
+function compareRange(api: Hasher, path: string, offset: number, length: number, pair: number, task: HashTask, [a, b]: [Buffer, Buffer]): boolean | string {
   let fa: number | undefined;
   let fb: number | undefined;
   try {
-    fa = openSync(`${task.sourceRoot}/${job.path}`, 'r');
-    fb = openSync(`${task.replicaRoot}/${job.path}`, 'r');
-    // Block by block, each side's block hashed whole: the first differing block ends the
-    // comparison (a file edited near its start costs one block, not the whole range).
-    const end = job.offset + job.length;
-    for (let pos = job.offset; pos < end; ) {
-      if (cancelled(job, task)) return false;
+    fa = openSync(`${task.sourceRoot}/${path}`, 'r');
+    fb = openSync(`${task.replicaRoot}/${path}`, 'r');
+    // Each side's block hashed whole: the first differing block ends the comparison (a file
+    // edited near its start costs one block, not the whole range).
+    const end = offset + length;
+    for (let pos = offset; pos < end; ) {
+      // Another range of the same pair may have found a difference meanwhile.
+      if (Atomics.load(task.differs, pair) === 1) return false;
       const want = Math.min(task.blockSize, end - pos);
       const na = readSync(fa, a, 0, want, pos);
       const nb = readSync(fb, b, 0, want, pos);
