@@ -2,6 +2,10 @@ import type { HashTask } from '../workers/hash.js';
 import type { WorkerPool } from './pool.js';
 import type { Entry } from './types.js';
 
+/** Rough single-thread costs here, to decide how many threads a comparison is worth: per pair (opening, closing, small reads) and per byte read (both sides). */
+const PAIR_MS = 0.025;
+const BYTES_PER_MS = 3e6;
+
 /** Hashing reads in blocks that stay in the L2 cache: measured here, 128 KiB reads run at about 10 GiB/s from the page cache and 1 MiB reads at 2.5. */
 const BLOCK_SIZE = 128 * 1024;
 
@@ -51,7 +55,8 @@ export async function compareContents(pool: WorkerPool, sourceRoot: string, repl
     task.offsets[i] = offset;
     task.lengths[i] = length;
   });
-  const threads = Math.min(pool.threads, ranges.length);
+  const bytes = ranges.reduce((sum, [, , length]) => sum + 2 * length, 0);
+  const threads = Math.min(pool.threadsFor(ranges.length * PAIR_MS + bytes / BYTES_PER_MS), ranges.length);
   const failures = (await Promise.all(Array.from({ length: threads }, () => pool.hash(task)))).flat();
   const unreadable = new Map(failures.map((f) => [(pairs[f.pair] as Entry).path, f.cause]));
   const verdicts = new Map(pairs.map((entry, pair) => [entry.path, Atomics.load(task.differs, pair) === 0]));

@@ -13,6 +13,9 @@ import type { Entry } from './types.js';
 /** Copies are batched into one pool task up to these limits: many small files per round trip, big ones alone. */
 const BATCH_BYTES = 16 * 1024 * 1024;
 const BATCH_JOBS = 256;
+/** Rough single-thread costs here, to decide how many threads a transfer is worth: per action (temp file, chmod, utimes, rename) and per byte copied. */
+const ACTION_MS = 0.1;
+const BYTES_PER_MS = 1.5e6;
 
 /** One entry that failed, for logs and reports. */
 export interface Failure {
@@ -192,20 +195,21 @@ function toJob(action: Action, ctx: ExecuteContext): CopyJob {
 }
 
 async function transfer(actions: readonly Action[], ctx: ExecuteContext, done: (a: Action) => void, failed: (a: Action, cause: string) => void): Promise<void> {
-  const tasks: Promise<void>[] = [];
-  const submit = (batch: Action[]): void => {
-    const jobs = batch.map((a) => toJob(a, ctx));
-    tasks.push(
-      ctx.pool.copy({ jobs, stop: ctx.stop }).then((results) =>
-        results.forEach((result, i) => {
-          const action = batch[i] as Action;
-          if (result.ok === true) done(action);
-          else if (result.ok === false) failed(action, result.cause);
-          else if (result.ok === 'changed') ctx.log.warn(`${describe(action)} not done: the source ${result.reason}; left for the next cycle`);
-        }),
-      ),
-    );
+  const run = async (batch: Action[]): Promise<void> => {
+    const results = await ctx.pool.copy({ jobs: batch.map((a) => toJob(a, ctx)), stop: ctx.stop });
+    results.forEach((result, i) => {
+      const action = batch[i] as Action;
+      if (result.ok === true) done(action);
+      else if (result.ok === false) failed(action, result.cause);
+      else if (result.ok === 'changed') ctx.log.warn(`${describe(action)} not done: the source ${result.reason}; left for the next cycle`);
+    });
   };
-  for (const group of batches(actions, bytesOf, BATCH_BYTES, BATCH_JOBS)) submit(group);
-  await Promise.all(tasks);
+  const groups = batches(actions, bytesOf, BATCH_BYTES, BATCH_JOBS);
+  const bytes = actions.reduce((sum, a) => sum + bytesOf(a), 0);
+  // One batch in flight per thread the work is worth, so a small transfer never waits for a thread to boot.
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    for (let group = groups[next++]; group !== undefined; group = groups[next++]) await run(group);
+  };
+  await Promise.all(Array.from({ length: Math.min(ctx.pool.threadsFor(actions.length * ACTION_MS + bytes / BYTES_PER_MS), groups.length) }, lane));
 }

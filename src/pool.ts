@@ -7,6 +7,12 @@ const workerUrl = (name: string): string => new URL(`../workers/${name}.js`, imp
 const SCAN = workerUrl('scan');
 const HASH = workerUrl('hash');
 const COPY = workerUrl('copy');
+/**
+ * About how long a new thread takes here before it runs its first task (measured: ~40 ms).
+ * Piscina hands a queued task to the thread it boots for it, even when a running thread
+ * frees up first, so work shorter than this is better left to the threads already running.
+ */
+const BOOT_MS = 40;
 
 /** The one worker pool of a run: scanning, hashing and copying all go through it. */
 export class WorkerPool {
@@ -21,6 +27,11 @@ export class WorkerPool {
     this.#piscina = new Piscina({ filename: SCAN, minThreads: 1, maxThreads: threads, idleTimeout: 30_000, resourceLimits: { maxYoungGenerationSizeMb: 6 } });
     // Without a listener a worker that fails to start crashes the process.
     this.#piscina.on('error', onError);
+  }
+
+  /** How many threads to give work that would take about `ms` on one: those already running, plus one per boot time it would save. */
+  threadsFor(ms: number): number {
+    return Math.min(this.threads, Math.max(1, this.#piscina.threads.length, Math.floor(ms / BOOT_MS)));
   }
 
   /** What the pool thread listed of each tree (see `ScanTask`); the coordinator lists the rest. */

@@ -174,6 +174,17 @@ W('pool: the pool thread walks its tree from the front and helps with the other 
   }
 });
 
+W('pool: small work stays on the threads already running; large work is worth booting the rest', async () => {
+  const pool = new WorkerPool(3, (error) => assert.unreachable(error.message));
+  try {
+    assert.is(pool.threadsFor(5), 1, 'shorter than booting a thread: the one thread up front');
+    assert.is(pool.threadsFor(100), 2);
+    assert.is(pool.threadsFor(10_000), 3, 'never more than --workers');
+  } finally {
+    await pool.close();
+  }
+});
+
 W('pool: a tree the coordinator listed down to its root leaves the pool thread nothing', async ({ dir }) => {
   writeTree(dir, { 's/a': 'a', 's/d/b': 'b' });
   const pool = new WorkerPool(1, (error) => assert.unreachable(error.message));
