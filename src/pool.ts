@@ -22,8 +22,9 @@ export class WorkerPool {
     readonly threads: number,
     onError: (error: Error) => void,
   ) {
-    // One thread up front (it walks the replica, then helps with the source); the others start when hashing or copying
-    // queues work, so a cycle with nothing to transfer does not pay for booting them.
+    // One thread up front (it walks the replica, then helps with the source); the others
+    // start when hashing or copying queues work, so a cycle with nothing to transfer does not
+    // pay for booting them.
     this.#piscina = new Piscina({ filename: SCAN, minThreads: 1, maxThreads: threads, idleTimeout: 30_000, resourceLimits: { maxYoungGenerationSizeMb: 6 } });
     // Without a listener a worker that fails to start crashes the process.
     this.#piscina.on('error', onError);

@@ -79,7 +79,7 @@ export class ListingSink implements Sink {
 }
 
 /** Listings in columns, on a pool thread whose result crosses to the coordinator. */
-export class ColumnSink implements Sink {
+class ColumnSink implements Sink {
   readonly #dirs: string[] = [];
   readonly #counts: number[] = [];
   readonly #paths: string[] = [];

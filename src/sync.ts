@@ -36,8 +36,8 @@ export interface CycleReport extends Outcome {
 export const planActions = (p: Plan): Action[] => [...p.clear, ...p.dirs, ...p.transfers, ...p.deletes, ...p.dirMeta];
 
 /**
- * Scans both trees at once: the source right here (so the larger snapshot never has to cross
- * threads), the replica on a pool thread. Whichever finishes first helps with the other tree
+ * Scans both trees at once: the source right here (so most of its snapshot never has to
+ * cross threads), the replica on a pool thread. Whichever finishes first helps with the other tree
  * from its far end (see share.ts), so neither core idles while the other still walks; on a
  * small tree the coordinator lists the whole replica itself before a pool thread has booted.
  * Then it hashes the pairs that need it, and plans.
