@@ -30,33 +30,41 @@ const shared = <T extends Int32Array | Float64Array>(Type: new (buffer: SharedAr
  * a pair stops its other ranges.
  */
 export async function compareContents(pool: WorkerPool, sourceRoot: string, replicaRoot: string, pairs: readonly Entry[], options: CompareOptions): Promise<Comparison> {
-  const ranges: [pair: number, offset: number, length: number][] = [];
-  pairs.forEach((entry, pair) => {
-    if (entry.size > options.chunkSize) {
-      for (let offset = 0; offset < entry.size; offset += options.chunkSize) ranges.push([pair, offset, Math.min(options.chunkSize, entry.size - offset)]);
-    }
-  });
-  pairs.forEach((entry, pair) => {
-    if (entry.size > 0 && entry.size <= options.chunkSize) ranges.push([pair, 0, entry.size]);
-  });
+  const rangesOf = (entry: Entry): number => (entry.size > options.chunkSize ? Math.ceil(entry.size / options.chunkSize) : entry.size > 0 ? 1 : 0);
+  const count = pairs.reduce((sum, entry) => sum + rangesOf(entry), 0);
+  // The paths go to every thread as one UTF-8 buffer in shared memory, read a path at a time:
+  // no thread holds its own copy of 100,000 strings.
+  const starts = shared(Int32Array, 4, pairs.length + 1);
+  pairs.forEach((entry, pair) => (starts[pair + 1] = (starts[pair] as number) + Buffer.byteLength(entry.path)));
+  const paths = Buffer.from(new SharedArrayBuffer(starts[pairs.length] as number));
+  pairs.forEach((entry, pair) => paths.write(entry.path, starts[pair] as number));
   const task: HashTask = {
     sourceRoot,
     replicaRoot,
-    paths: pairs.map((p) => p.path).join('\0'),
-    pairs: shared(Int32Array, 4, ranges.length),
-    offsets: shared(Float64Array, 8, ranges.length),
-    lengths: shared(Float64Array, 8, ranges.length),
+    paths: new Uint8Array(paths.buffer),
+    starts,
+    pairs: shared(Int32Array, 4, count),
+    offsets: shared(Float64Array, 8, count),
+    lengths: shared(Float64Array, 8, count),
     next: shared(Int32Array, 4, 1),
     differs: shared(Int32Array, 4, pairs.length),
     blockSize: Math.min(BLOCK_SIZE, options.chunkSize),
   };
-  ranges.forEach(([pair, offset, length], i) => {
-    task.pairs[i] = pair;
-    task.offsets[i] = offset;
-    task.lengths[i] = length;
+  let at = 0;
+  let bytes = 0;
+  const add = (pair: number, offset: number, length: number): void => {
+    task.pairs[at] = pair;
+    task.offsets[at] = offset;
+    task.lengths[at++] = length;
+    bytes += 2 * length;
+  };
+  pairs.forEach((entry, pair) => {
+    if (entry.size > options.chunkSize) for (let offset = 0; offset < entry.size; offset += options.chunkSize) add(pair, offset, Math.min(options.chunkSize, entry.size - offset));
   });
-  const bytes = ranges.reduce((sum, [, , length]) => sum + 2 * length, 0);
-  const threads = Math.min(pool.threadsFor(ranges.length * PAIR_MS + bytes / BYTES_PER_MS), ranges.length);
+  pairs.forEach((entry, pair) => {
+    if (entry.size > 0 && entry.size <= options.chunkSize) add(pair, 0, entry.size);
+  });
+  const threads = Math.min(pool.threadsFor(count * PAIR_MS + bytes / BYTES_PER_MS), count);
   const failures = (await Promise.all(Array.from({ length: threads }, () => pool.hash(task)))).flat();
   const unreadable = new Map(failures.map((f) => [(pairs[f.pair] as Entry).path, f.cause]));
   const verdicts = new Map(pairs.map((entry, pair) => [entry.path, Atomics.load(task.differs, pair) === 0]));

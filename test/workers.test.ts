@@ -33,7 +33,8 @@ function hashTask(dir: string, ranges: [string, number, number][]): HashTask & {
     names,
     sourceRoot: join(dir, 's'),
     replicaRoot: join(dir, 'r'),
-    paths: names.join('\0'),
+    paths: Buffer.from(names.join('')),
+    starts: Int32Array.from([0, ...names], (_, i) => Buffer.byteLength(names.slice(0, i).join(''))),
     pairs: Int32Array.from(ranges, ([path]) => names.indexOf(path)),
     offsets: Float64Array.from(ranges, ([, offset]) => offset),
     lengths: Float64Array.from(ranges, ([, , length]) => length),
@@ -208,7 +209,8 @@ W('pool: scan, multi-range compare with an early mismatch, and copy all run on r
   const big = Buffer.alloc(chunk * 8, 1);
   const bigChanged = Buffer.from(big);
   bigChanged[chunk * 2] = 2;
-  writeTree(dir, { 's/big': big, 'r/big': bigChanged, 's/same': big, 'r/same': big, 's/small': 'abc', 'r/small': 'abd', 's/empty': '', 'r/empty': '' });
+  // Non-ASCII names before others: the paths cross to the threads as UTF-8, found by byte offset.
+  writeTree(dir, { 's/big': big, 'r/big': bigChanged, 's/sämé': big, 'r/sämé': big, 's/small': 'abc', 'r/small': 'abd', 's/zz': 'z', 'r/zz': 'z', 's/empty': '', 'r/empty': '' });
   const pool = new WorkerPool(2, (error) => assert.unreachable(error.message));
   try {
     const help = newShare();
@@ -216,10 +218,11 @@ W('pool: scan, multi-range compare with an early mismatch, and copy all run on r
     const sink = new ListingSink();
     sink.decode((await pool.scan({ walk: { root: join(dir, 's'), exclude: [], share: newShare() }, help: { root: dir, exclude: [], share: help } })).walk);
     const snap = sink.snapshot(join(dir, 's'));
-    assert.is(snap.entries.length, 5);
-    const pairs = ['big', 'same', 'small', 'empty'].map((p) => snap.entries.find((e) => e.path === p) as Entry);
-    const { verdicts } = await compareContents(pool, join(dir, 's'), join(dir, 'r'), pairs, { chunkSize: chunk });
-    assert.equal(Object.fromEntries(verdicts), { big: false, same: true, small: false, empty: true });
+    assert.is(snap.entries.length, 6);
+    const pairs = ['big', 'sämé', 'small', 'zz', 'empty'].map((p) => snap.entries.find((e) => e.path === p) as Entry);
+    const { verdicts, unreadable } = await compareContents(pool, join(dir, 's'), join(dir, 'r'), pairs, { chunkSize: chunk });
+    assert.equal(Object.fromEntries(verdicts), { big: false, sämé: true, small: false, zz: true, empty: true });
+    assert.is(unreadable.size, 0);
     const [result] = await pool.copy({ stop: noCancel(), jobs: [fileJob(join(dir, 's/big'), join(dir, 'r/big'))] });
     assert.equal(result, { ok: true });
     assert.ok(readFileSync(join(dir, 'r/big')).equals(big));

@@ -11,8 +11,9 @@ import { describeCause } from '../src/errors.js';
 export interface HashTask {
   readonly sourceRoot: string;
   readonly replicaRoot: string;
-  /** Relative path of each pair, NUL-separated. */
-  readonly paths: string;
+  /** Relative paths of the pairs, UTF-8, one after the other (shared); pair `i` spans `starts[i]` to `starts[i + 1]`. */
+  readonly paths: Uint8Array;
+  readonly starts: Int32Array;
   /** Per range: its pair (an index into `paths` and `differs`), offset and length. */
   readonly pairs: Int32Array;
   readonly offsets: Float64Array;
@@ -39,12 +40,13 @@ export default async function hash(task: HashTask): Promise<HashFailure[]> {
   hasher ??= xxhash();
   const api = await hasher;
   if (!blocks || blocks[0].length < task.blockSize) blocks = [Buffer.allocUnsafeSlow(task.blockSize), Buffer.allocUnsafeSlow(task.blockSize)];
-  const paths = task.paths.split('\0');
+  const paths = Buffer.from(task.paths.buffer, task.paths.byteOffset, task.paths.byteLength);
+  const pathOf = (pair: number): string => paths.toString('utf8', task.starts[pair], task.starts[pair + 1]);
   const failures: HashFailure[] = [];
   for (let range = Atomics.add(task.next, 0, 1); range < task.pairs.length; range = Atomics.add(task.next, 0, 1)) {
     const pair = task.pairs[range] as number;
     if (Atomics.load(task.differs, pair) === 1) continue;
-    const verdict = compareRange(api, paths[pair] as string, task.offsets[range] as number, task.lengths[range] as number, pair, task, blocks);
+    const verdict = compareRange(api, pathOf(pair), task.offsets[range] as number, task.lengths[range] as number, pair, task, blocks);
     if (verdict === true) continue;
     Atomics.store(task.differs, pair, 1);
     if (verdict !== false) failures.push({ pair, cause: verdict });
