@@ -14,7 +14,7 @@ export interface HashTask {
   /** Relative paths of the pairs, UTF-8, one after the other (shared); pair `i` spans `starts[i]` to `starts[i + 1]`. */
   readonly paths: Uint8Array;
   readonly starts: Int32Array;
-  /** Per range: its pair (an index into `paths` and `differs`), offset and length. */
+  /** Per range: its pair (an index into `starts` and `differs`), offset and length. */
   readonly pairs: Int32Array;
   readonly offsets: Float64Array;
   readonly lengths: Float64Array;
