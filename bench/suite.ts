@@ -87,7 +87,7 @@ walking
   .add('readdir + lstat, sync → columns → decoded (what crosses from a pool thread)', () => void walkColumns(small))
   .add('one tree from both ends: this thread and a pool thread', async () => void (await walkBothEnds(walkPool, small)))
   .add('fs.promises, 64 concurrent walkers', async () => void (await walkAsync(small, 64)))
-  .add('readdirSync recursive, no stat (the floor)', () => void readdirSync(small, { recursive: true }));
+  .add("readdirSync recursive, no stat (Node's own listing)", () => void readdirSync(small, { recursive: true }));
 await report(walking);
 await walkPool.close();
 
