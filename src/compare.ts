@@ -12,6 +12,8 @@ const BLOCK_SIZE = 128 * 1024;
 export interface CompareOptions {
   /** Files larger than this are split into ranges of this size, hashed in parallel. */
   readonly chunkSize: number;
+  /** The run's stop flag: once raised, the comparison ends early and its verdicts are not to be acted on. */
+  readonly stop?: Int32Array;
 }
 
 /** Which paths a comparison could not read, with the cause; they are treated as different. */
@@ -48,6 +50,7 @@ export async function compareContents(pool: WorkerPool, sourceRoot: string, repl
     lengths: shared(Float64Array, 8, count),
     next: shared(Int32Array, 4, 1),
     differs: shared(Int32Array, 4, pairs.length),
+    stop: options.stop ?? shared(Int32Array, 4, 1),
     blockSize: Math.min(BLOCK_SIZE, options.chunkSize),
   };
   let at = 0;

@@ -40,9 +40,10 @@ export const planActions = (p: Plan): Action[] => [...p.clear, ...p.dirs, ...p.t
  * cross threads), the replica on a pool thread. Whichever finishes first helps with the other tree
  * from its far end (see share.ts), so neither core idles while the other still walks; on a
  * small tree the coordinator lists the whole replica itself before a pool thread has booted.
- * Then it hashes the pairs that need it, and plans.
+ * Then it hashes the pairs that need it, and plans. A raised `stop` ends the hashing early:
+ * the plan is then not to be acted on (`execute` does nothing once stopped).
  */
-export async function planCycle(pool: WorkerPool, options: PlanCycleOptions, log: Logger): Promise<{ plan: Plan; scanned: number; failures: Failure[] }> {
+export async function planCycle(pool: WorkerPool, options: PlanCycleOptions, log: Logger, stop?: Int32Array): Promise<{ plan: Plan; scanned: number; failures: Failure[] }> {
   const started = performance.now();
   // The replica is scanned whole with --delete-excluded, so that what is excluded shows as replica-only.
   const replicaExclude = options.deleteExcluded ? [] : options.exclude;
@@ -70,7 +71,7 @@ export async function planCycle(pool: WorkerPool, options: PlanCycleOptions, log
   const failures = [...source.unreadable, ...replica.unreadable].map((f) => ({ path: f.path === '' ? '.' : f.path, cause: f.cause }));
   for (const failure of failures) log.error(`cannot read ${showPath(failure.path)}: ${failure.cause}`);
   const pairs = pairsToHash(source, replica, options);
-  const { verdicts, unreadable } = await compareContents(pool, options.source, options.replica, pairs, options);
+  const { verdicts, unreadable } = await compareContents(pool, options.source, options.replica, pairs, { chunkSize: options.chunkSize, stop });
   // A pair that could not be compared is copied: the copy either succeeds or reports the real cause.
   for (const [path, cause] of unreadable) log.debug(`cannot compare ${showPath(path)}: ${cause}`);
   const compared = performance.now();
@@ -93,14 +94,16 @@ export function cycleOptions(source: string, replica: string, overrides: Partial
 export async function runCycle(pool: WorkerPool, options: CycleOptions, log: Logger, stop: Int32Array, progress?: { job: string; bar: Progress }): Promise<CycleReport> {
   const startedAt = new Date();
   const started = performance.now();
-  const planned = await planCycle(pool, options, log);
+  const planned = await planCycle(pool, options, log, stop);
   const { plan: toRun, withheld } = options.maxDelete === undefined ? { plan: planned.plan, withheld: 0 } : limitDeletes(planned.plan, options.maxDelete);
   const maxDeleteError = `--max-delete ${options.maxDelete}: this cycle would delete ${withheld} entries, so it deletes none (and makes no kind change)`;
   if (withheld > 0) log.error(maxDeleteError);
   let outcome: Outcome;
   if (options.dryRun) {
     outcome = emptyOutcome();
-    for (const action of planActions(toRun)) {
+    // Stopped while planning, some pairs went uncompared: listing that plan would misreport.
+    const stopped = Atomics.load(stop, 0) === 1;
+    for (const action of stopped ? [] : planActions(toRun)) {
       log.info(`[dry-run] ${describe(action)}`);
       tally(outcome, action);
     }

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { sameMtime } from '../src/mtime.js';
 import { execute } from '../src/execute.js';
 import { WorkerPool } from '../src/pool.js';
-import { cycleOptions, planCycle } from '../src/sync.js';
+import { cycleOptions, planCycle, runCycle } from '../src/sync.js';
 import { captureLogger, operations, removeDir, rsyncDiff, setMtime, syncOnce, tempDir, writeTree } from './helpers.js';
 
 const Sync = suite<{ dir: string; src: string; rep: string }>('sync', { dir: '', src: '', rep: '' });
@@ -198,6 +198,23 @@ Sync('a stop raised before execution (a signal during the scan) changes nothing'
     const outcome = await execute(plan, { pool, sourceRoot: src, replicaRoot: rep, log, stop });
     assert.equal([outcome.created, outcome.updated, outcome.deleted, outcome.failed], [0, 0, 0, 0]);
     assert.ok(!existsSync(rep));
+  } finally {
+    await pool.close();
+  }
+});
+
+Sync('a dry run stopped while planning lists nothing: its comparisons did not finish', async ({ src, rep }) => {
+  writeTree(src, { a: 'new', b: 'b' });
+  writeTree(rep, { a: 'old' });
+  setMtime(join(rep, 'a'), 1_000_000);
+  const { log, lines } = captureLogger();
+  const pool = new WorkerPool(2, (error) => assert.unreachable(error.message));
+  try {
+    const stop = new Int32Array(new SharedArrayBuffer(4));
+    Atomics.store(stop, 0, 1);
+    const report = await runCycle(pool, cycleOptions(src, rep, { dryRun: true }), log, stop);
+    assert.equal(operations(lines), []);
+    assert.equal([report.created, report.updated], [0, 0]);
   } finally {
     await pool.close();
   }

@@ -40,6 +40,7 @@ function hashTask(dir: string, ranges: [string, number, number][]): HashTask & {
     lengths: Float64Array.from(ranges, ([, , length]) => length),
     next: new Int32Array(new SharedArrayBuffer(4)),
     differs: new Int32Array(new SharedArrayBuffer(4 * names.length)),
+    stop: noCancel(),
     blockSize: 4096,
   };
 }
@@ -62,6 +63,13 @@ W('hash: a pair already known to differ is not read again', async ({ dir }) => {
   writeTree(dir, { s: null, r: null });
   const task = hashTask(dir, [['missing', 0, 4]]);
   Atomics.store(task.differs, 0, 1);
+  assert.equal(await hash(task), [], 'no read, so no failure');
+});
+
+W('hash: once the run is stopped no range is started', async ({ dir }) => {
+  writeTree(dir, { s: null, r: null });
+  const task = hashTask(dir, [['missing', 0, 4]]);
+  Atomics.store(task.stop, 0, 1);
   assert.equal(await hash(task), [], 'no read, so no failure');
 });
 

@@ -22,6 +22,8 @@ export interface HashTask {
   readonly next: Int32Array;
   /** Shared, per pair: set to 1 once a range differs (or cannot be read), which also stops its other ranges. */
   readonly differs: Int32Array;
+  /** Set to 1 by the coordinator on shutdown: no range is started after it, and ranges under way stop at their next block. */
+  readonly stop: Int32Array;
   readonly blockSize: number;
 }
 
@@ -43,7 +45,7 @@ export default async function hash(task: HashTask): Promise<HashFailure[]> {
   const paths = Buffer.from(task.paths.buffer, task.paths.byteOffset, task.paths.byteLength);
   const pathOf = (pair: number): string => paths.toString('utf8', task.starts[pair], task.starts[pair + 1]);
   const failures: HashFailure[] = [];
-  for (let range = Atomics.add(task.next, 0, 1); range < task.pairs.length; range = Atomics.add(task.next, 0, 1)) {
+  for (let range = Atomics.add(task.next, 0, 1); range < task.pairs.length && Atomics.load(task.stop, 0) === 0; range = Atomics.add(task.next, 0, 1)) {
     const pair = task.pairs[range] as number;
     if (Atomics.load(task.differs, pair) === 1) continue;
     const verdict = compareRange(api, pathOf(pair), task.offsets[range] as number, task.lengths[range] as number, pair, task, blocks);
@@ -65,8 +67,8 @@ function compareRange(api: Hasher, path: string, offset: number, length: number,
     // edited near its start costs one block, not the whole range).
     const end = offset + length;
     for (let pos = offset; pos < end; ) {
-      // Another range of the same pair may have found a difference meanwhile.
-      if (Atomics.load(task.differs, pair) === 1) return false;
+      // Another range of the same pair may have found a difference meanwhile; a stopped cycle acts on no verdict.
+      if (Atomics.load(task.differs, pair) === 1 || Atomics.load(task.stop, 0) === 1) return false;
       const want = Math.min(task.blockSize, end - pos);
       const na = readSync(fa, a, 0, want, pos);
       const nb = readSync(fb, b, 0, want, pos);
