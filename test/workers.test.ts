@@ -183,6 +183,27 @@ W('pool: the pool thread walks its tree from the front and helps with the other 
   }
 });
 
+W('pool: one tree walked from both ends by two threads at once comes out whole, run after run', async ({ dir }) => {
+  writeTree(dir, Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`t/d${i % 7}/e${i % 31}/f${i}`, `${i}`])));
+  const root = join(dir, 't');
+  const whole = scanTree(root);
+  const pool = new WorkerPool(1, (error) => assert.unreachable(error.message));
+  try {
+    for (let run = 0; run < 20; run++) {
+      const share = newShare();
+      const nothing = newShare();
+      closeFront(nothing);
+      const pooled = pool.scan({ walk: { root, exclude: [], share }, help: { root, exclude: [], share: nothing } });
+      const sink = new ListingSink();
+      await drainYielding(walkBack(root, undefined, sink, share), 0);
+      if (backShare(share) !== 'all') sink.decode((await pooled).walk);
+      assert.equal(sink.snapshot(root), whole, `run ${run}`);
+    }
+  } finally {
+    await pool.close();
+  }
+});
+
 W('pool: small work stays on the threads already running; large work is worth booting the rest', async () => {
   const pool = new WorkerPool(3, (error) => assert.unreachable(error.message));
   try {
