@@ -27,10 +27,9 @@ function fileJob(from: string, to: string, extra: Partial<Extract<CopyJob, { kin
 }
 
 /** A hash task over `ranges` ([path, offset, length]) of the files under `s/` and `r/`; pairs numbered by first appearance. */
-function hashTask(dir: string, ranges: [string, number, number][]): HashTask & { names: string[] } {
+function hashTask(dir: string, ranges: [string, number, number][]): HashTask {
   const names = [...new Set(ranges.map(([path]) => path))];
   return {
-    names,
     sourceRoot: join(dir, 's'),
     replicaRoot: join(dir, 'r'),
     paths: Buffer.from(names.join('')),
@@ -177,7 +176,6 @@ W('pool: the pool thread walks its tree from the front and helps with the other 
     const mine = new ListingSink();
     await drainYielding(walkBack(join(dir, 'r'), undefined, mine, walk));
     assert.equal(mine.snapshot(join(dir, 'r')).entries, [], 'a tree the pool walked to the end leaves the coordinator nothing');
-    closeFront(help);
   } finally {
     await pool.close();
   }
