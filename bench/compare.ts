@@ -48,14 +48,16 @@ const TOOLS: Record<Scenario, Tool[]> = {
 
 interface Sample {
   seconds: number;
+  /** User + system CPU time: replisync keeps both cores busy where rsync uses about one. */
+  cpuSeconds: number;
   rssMb: number;
 }
 
 function timed(argv: string[]): Sample {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...argv], { encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', ...argv], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
-  const [seconds, kb] = (r.stderr.trim().split('\n').pop() ?? '').split(' ').map(Number);
-  return { seconds: seconds ?? Number.NaN, rssMb: (kb ?? Number.NaN) / 1024 };
+  const [seconds, kb, user, system] = (r.stderr.trim().split('\n').pop() ?? '').split(' ').map(Number);
+  return { seconds: seconds ?? Number.NaN, cpuSeconds: (user ?? Number.NaN) + (system ?? Number.NaN), rssMb: (kb ?? Number.NaN) / 1024 };
 }
 
 const median = (xs: number[]): number => {
@@ -68,7 +70,7 @@ ensureTree(values.dir, tree);
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${execFileSync('rsync', ['--version'], { encoding: 'utf8' }).split('\n')[0]}`;
 process.stdout.write(`tree ${tree} (${SHAPES[tree].files} files) in ${base}; ${runs} runs per tool, alternating; ${machine}\n\n`);
-process.stdout.write('| scenario | tool | median s | × rsync | peak RSS MB |\n| --- | --- | --- | --- | --- |\n');
+process.stdout.write('| scenario | tool | median s | × rsync | CPU s (user + sys) | peak RSS MB |\n| --- | --- | --- | --- | --- | --- |\n');
 
 let round = 0;
 for (const scenario of values.scenarios.split(',') as Scenario[]) {
@@ -96,7 +98,8 @@ for (const scenario of values.scenarios.split(',') as Scenario[]) {
   const rsyncMedian = median((samples[rsyncIndex] ?? []).map((s) => s.seconds));
   tools.forEach((tool, i) => {
     const t = median((samples[i] ?? []).map((s) => s.seconds));
+    const cpu = median((samples[i] ?? []).map((s) => s.cpuSeconds));
     const rss = median((samples[i] ?? []).map((s) => s.rssMb));
-    process.stdout.write(`| ${scenario} | ${tool.name} | ${t.toFixed(2)} | ${(t / rsyncMedian).toFixed(2)} | ${rss.toFixed(0)} |\n`);
+    process.stdout.write(`| ${scenario} | ${tool.name} | ${t.toFixed(2)} | ${(t / rsyncMedian).toFixed(2)} | ${cpu.toFixed(2)} | ${rss.toFixed(0)} |\n`);
   });
 }
