@@ -42,6 +42,9 @@ export type Verdicts = ReadonlyMap<string, boolean>;
 
 const sameMode = (a: Entry, b: Entry): boolean => a.mode === b.mode;
 
+/** A plan that does nothing. */
+export const emptyPlan = (): Plan => ({ clear: [], dirs: [], transfers: [], deletes: [], dirMeta: [], restamp: [], skipped: [], leftovers: [] });
+
 /** Same-size file pairs whose content must be hashed before they can be planned. */
 export function pairsToHash(source: Snapshot, replica: Snapshot, options: PlanOptions): Entry[] {
   const pairs: Entry[] = [];
@@ -65,7 +68,7 @@ const nameOf = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
  * not be read, or that is a special file: absent there means unseen, not deleted.
  */
 export function plan(source: Snapshot, replica: Snapshot, options: PlanOptions, verdicts: Verdicts): Plan {
-  const result: Plan = { clear: [], dirs: [], transfers: [], deletes: [], dirMeta: [], restamp: [], skipped: [], leftovers: [] };
+  const result = emptyPlan();
   const unseen = new Set(source.unreadable.map((f) => f.path));
   const cleared = new Set<string>();
   const disturbed = new Set<string>();

@@ -163,18 +163,21 @@ function list(root: string, dir: string, exclude: Exclude | undefined, failures:
   return entries;
 }
 
+/** Raised by the run on shutdown: a walk ends at the next directory, its snapshot incomplete and not to be acted on. */
+const stopped = (stop: Int32Array | undefined): boolean => stop !== undefined && Atomics.load(stop, 0) === 1;
+
 /**
  * Walks a tree from its front: lists directories in walk order, yielding after each. With a
  * share, stops where a helper walking from the back has got to (see share.ts), then closes
  * it: whether it finished or met the helper, no directory is left between the two ends.
  */
-export function* walkFront(root: string, exclude: Exclude | undefined, sink: Sink, share?: WalkShare): Generator<void, void, undefined> {
-  yield* front(root, exclude, sink, share);
+export function* walkFront(root: string, exclude: Exclude | undefined, sink: Sink, share?: WalkShare, stop?: Int32Array): Generator<void, void, undefined> {
+  yield* front(root, exclude, sink, share, stop);
   if (share !== undefined) closeFront(share);
 }
 
-function* front(root: string, exclude: Exclude | undefined, sink: Sink, share: WalkShare | undefined): Generator<void, void, undefined> {
-  const claim = (dir: string): boolean => share === undefined || claimFront(share, dir);
+function* front(root: string, exclude: Exclude | undefined, sink: Sink, share: WalkShare | undefined, stop: Int32Array | undefined): Generator<void, void, undefined> {
+  const claim = (dir: string): boolean => !stopped(stop) && (share === undefined || claimFront(share, dir));
   if (!claim('')) return;
   const top = rootEntry(root);
   if (top?.kind !== 'dir') {
@@ -195,10 +198,10 @@ function* front(root: string, exclude: Exclude | undefined, sink: Sink, share: W
 }
 
 /** Helps a front walk from the back: lists directories in reverse walk order until it meets the front. */
-export function* walkBack(root: string, exclude: Exclude | undefined, sink: Sink, share: WalkShare): Generator<void, void, undefined> {
-  if (!backOpen(share)) return;
+export function* walkBack(root: string, exclude: Exclude | undefined, sink: Sink, share: WalkShare, stop?: Int32Array): Generator<void, void, undefined> {
+  if (!backOpen(share) || stopped(stop)) return;
   const top = rootEntry(root);
-  if (top?.kind === 'dir') yield* back(root, '', exclude, sink, share, top);
+  if (top?.kind === 'dir') yield* back(root, '', exclude, sink, share, stop, top);
   else if (claimBack(share, '') && top !== undefined) sink.listing('', [top]);
 }
 
@@ -206,13 +209,13 @@ export function* walkBack(root: string, exclude: Exclude | undefined, sink: Sink
  * Lists `dir`, then everything below it from the last directory to the first, then claims
  * `dir` itself: its listing is only kept once claimed. False once it has met the front.
  */
-function* back(root: string, dir: string, exclude: Exclude | undefined, sink: Sink, share: WalkShare, top?: Entry): Generator<void, boolean, undefined> {
-  if (!backOpen(share)) return false;
+function* back(root: string, dir: string, exclude: Exclude | undefined, sink: Sink, share: WalkShare, stop: Int32Array | undefined, top?: Entry): Generator<void, boolean, undefined> {
+  if (!backOpen(share) || stopped(stop)) return false;
   const failures: ScanFailure[] = [];
   const entries = list(root, dir, exclude, failures);
   for (let i = entries.length - 1; i >= 0; i--) {
     const child = entries[i] as Entry;
-    if (child.kind === 'dir' && !(yield* back(root, child.path, exclude, sink, share))) return false;
+    if (child.kind === 'dir' && !(yield* back(root, child.path, exclude, sink, share, stop))) return false;
   }
   if (!claimBack(share, dir)) return false;
   sink.unreadable.push(...failures);
@@ -251,18 +254,20 @@ export interface WalkTask {
   readonly root: string;
   readonly exclude: readonly string[];
   readonly share: WalkShare;
+  /** The run's stop flag, if any (see `walkFront`). */
+  readonly stop?: Int32Array;
 }
 
 /** Walks the front of a tree on a pool thread, in columns that cross to the coordinator cheaply. */
 export function scanFront(task: WalkTask): EncodedListings {
   const sink = new ColumnSink();
-  drain(walkFront(task.root, compileExcludes(task.exclude), sink, task.share));
+  drain(walkFront(task.root, compileExcludes(task.exclude), sink, task.share, task.stop));
   return sink.encode();
 }
 
 /** Helps with a tree from the back on a pool thread. */
 export function scanBack(task: WalkTask): EncodedListings {
   const sink = new ColumnSink();
-  drain(walkBack(task.root, compileExcludes(task.exclude), sink, task.share));
+  drain(walkBack(task.root, compileExcludes(task.exclude), sink, task.share, task.stop));
   return sink.encode();
 }

@@ -2,7 +2,7 @@ import { ReplisyncError } from './errors.js';
 import { compareContents } from './compare.js';
 import { bytesOf, describe, emptyOutcome, execute, recordFailure, showPath, tally, type Failure, type Outcome } from './execute.js';
 import type { Logger } from './log.js';
-import { limitDeletes, pairsToHash, plan, type Action, type Plan } from './plan.js';
+import { emptyPlan, limitDeletes, pairsToHash, plan, type Action, type Plan } from './plan.js';
 import type { WorkerPool } from './pool.js';
 import type { Progress } from './progress.js';
 import { compileExcludes } from './filter.js';
@@ -40,21 +40,24 @@ export const planActions = (p: Plan): Action[] => [...p.clear, ...p.dirs, ...p.t
  * cross threads), the replica on a pool thread. Whichever finishes first helps with the other tree
  * from its far end (see share.ts), so neither core idles while the other still walks; on a
  * small tree the coordinator lists the whole replica itself before a pool thread has booted.
- * Then it hashes the pairs that need it, and plans. A raised `stop` ends the hashing early:
- * the plan is then not to be acted on (`execute` does nothing once stopped).
+ * Then it hashes the pairs that need it, and plans. A raised `stop` ends the walks early (the
+ * plan is then empty) or the hashing (the plan is then not to be acted on: `execute` does
+ * nothing once stopped).
  */
 export async function planCycle(pool: WorkerPool, options: PlanCycleOptions, log: Logger, stop?: Int32Array): Promise<{ plan: Plan; scanned: number; failures: Failure[] }> {
   const started = performance.now();
   // The replica is scanned whole with --delete-excluded, so that what is excluded shows as replica-only.
   const replicaExclude = options.deleteExcluded ? [] : options.exclude;
   const shares = { source: newShare(), replica: newShare() };
-  const pooled = pool.scan({ walk: { root: options.replica, exclude: replicaExclude, share: shares.replica }, help: { root: options.source, exclude: options.exclude, share: shares.source } });
+  const pooled = pool.scan({ walk: { root: options.replica, exclude: replicaExclude, share: shares.replica, stop }, help: { root: options.source, exclude: options.exclude, share: shares.source, stop } });
   // Handled here so that a failing pool scan is never unhandled while the coordinator walks; awaited below.
   pooled.catch(() => undefined);
   const sourceSink = new ListingSink();
   const replicaSink = new ListingSink();
-  await drainYielding(walkFront(options.source, compileExcludes(options.exclude), sourceSink, shares.source));
-  await drainYielding(walkBack(options.replica, compileExcludes(replicaExclude), replicaSink, shares.replica));
+  await drainYielding(walkFront(options.source, compileExcludes(options.exclude), sourceSink, shares.source, stop));
+  await drainYielding(walkBack(options.replica, compileExcludes(replicaExclude), replicaSink, shares.replica, stop));
+  // Stopped during the walks, the snapshots are partial: a source seen in part must not plan deletions.
+  if (stop !== undefined && Atomics.load(stop, 0) === 1) return { plan: emptyPlan(), scanned: 0, failures: [] };
   // Both answers are final by now: the source walk is closed or has met its helper, and a back that claimed the root leaves nothing to the front.
   if (backShare(shares.source) !== 'none' || backShare(shares.replica) !== 'all') {
     const found = await pooled;

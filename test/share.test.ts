@@ -133,6 +133,18 @@ W('in lockstep, the two ends meet in the middle', ({ dir }) => {
   assert.is(backShare(share), 'part');
 });
 
+W('a raised stop ends either walk at its next directory', ({ dir }) => {
+  for (const end of ['front', 'back'] as const) {
+    const stop = new Int32Array(new SharedArrayBuffer(4));
+    const recorder = new Recorder();
+    const walk = end === 'front' ? walkFront(dir, exclude, recorder, newShare(), stop) : walkBack(dir, exclude, recorder, newShare(), stop);
+    advance(walk, 2);
+    Atomics.store(stop, 0, 1);
+    advance(walk, Infinity);
+    assert.is(recorder.listed.length, 2, `${end}: the two directories listed before the stop, no more`);
+  }
+});
+
 W('a missing root: whichever end claims it finds an empty tree', ({ dir }) => {
   const share = newShare();
   const recorder = new Recorder();

@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { sameMtime } from '../src/mtime.js';
 import { execute } from '../src/execute.js';
 import { WorkerPool } from '../src/pool.js';
+import { emptyPlan } from '../src/plan.js';
 import { cycleOptions, planCycle, runCycle } from '../src/sync.js';
 import { captureLogger, operations, removeDir, rsyncDiff, setMtime, syncOnce, tempDir, writeTree } from './helpers.js';
 
@@ -198,6 +199,25 @@ Sync('a stop raised before execution (a signal during the scan) changes nothing'
     const outcome = await execute(plan, { pool, sourceRoot: src, replicaRoot: rep, log, stop });
     assert.equal([outcome.created, outcome.updated, outcome.deleted, outcome.failed], [0, 0, 0, 0]);
     assert.ok(!existsSync(rep));
+  } finally {
+    await pool.close();
+  }
+});
+
+Sync('a cycle stopped during the walks plans nothing, not even the refusal of a source that looks empty', async ({ src, rep }) => {
+  writeTree(src, {});
+  writeTree(rep, { a: 'a', 'd/b': 'b' });
+  const { log, errors } = captureLogger();
+  const pool = new WorkerPool(2, (error) => assert.unreachable(error.message));
+  try {
+    const stop = new Int32Array(new SharedArrayBuffer(4));
+    Atomics.store(stop, 0, 1);
+    const { plan } = await planCycle(pool, cycleOptions(src, rep), log, stop);
+    assert.equal(plan, emptyPlan());
+    const report = await runCycle(pool, cycleOptions(src, rep, { maxDelete: 0 }), log, stop);
+    assert.equal([report.deleted, report.failed], [0, 0]);
+    assert.equal(errors, [], 'no refusal, no --max-delete error: nothing was planned');
+    assert.ok(existsSync(join(rep, 'd/b')));
   } finally {
     await pool.close();
   }
