@@ -163,7 +163,7 @@ function list(root: string, dir: string, exclude: Exclude | undefined, failures:
   return entries;
 }
 
-/** Raised by the run on shutdown: a walk ends at the next directory, its snapshot incomplete and not to be acted on. */
+/** Whether the run is shutting down: a walk then ends at its next directory, its snapshot incomplete and not to be acted on. */
 const stopped = (stop: Int32Array | undefined): boolean => stop !== undefined && Atomics.load(stop, 0) === 1;
 
 /**
