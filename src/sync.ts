@@ -40,14 +40,16 @@ export const planActions = (p: Plan): Action[] => [...p.clear, ...p.dirs, ...p.t
  * cross threads), the replica on a pool thread. Whichever finishes first helps with the other tree
  * from its far end (see share.ts), so neither core idles while the other still walks; on a
  * small tree the coordinator lists the whole replica itself before a pool thread has booted.
- * Then it hashes the pairs that need it, and plans. A raised `stop` ends the walks early (the
- * plan is then empty) or the hashing (the plan is then not to be acted on: `execute` does
- * nothing once stopped).
+ * Then it hashes the pairs that need it, and plans. A raised `stop` ends the walks or the
+ * hashing early; what they saw is then partial (a source seen in part, pairs left uncompared),
+ * so a stopped cycle plans nothing.
  */
 export async function planCycle(pool: WorkerPool, options: PlanCycleOptions, log: Logger, stop?: Int32Array): Promise<{ plan: Plan; scanned: number; failures: Failure[] }> {
   const started = performance.now();
   // The replica is scanned whole with --delete-excluded, so that what is excluded shows as replica-only.
   const replicaExclude = options.deleteExcluded ? [] : options.exclude;
+  const stopped = (): boolean => stop !== undefined && Atomics.load(stop, 0) === 1;
+  const nothing = { plan: emptyPlan(), scanned: 0, failures: [] };
   const shares = { source: newShare(), replica: newShare() };
   const pooled = pool.scan({ walk: { root: options.replica, exclude: replicaExclude, share: shares.replica, stop }, help: { root: options.source, exclude: options.exclude, share: shares.source, stop } });
   // Handled here so that a failing pool scan is never unhandled while the coordinator walks; awaited below.
@@ -56,8 +58,8 @@ export async function planCycle(pool: WorkerPool, options: PlanCycleOptions, log
   const replicaSink = new ListingSink();
   await drainYielding(walkFront(options.source, compileExcludes(options.exclude), sourceSink, shares.source, stop));
   await drainYielding(walkBack(options.replica, compileExcludes(replicaExclude), replicaSink, shares.replica, stop));
-  // Stopped during the walks, the snapshots are partial: a source seen in part must not plan deletions.
-  if (stop !== undefined && Atomics.load(stop, 0) === 1) return { plan: emptyPlan(), scanned: 0, failures: [] };
+  // Before the empty-source refusal: a source seen in part can look empty.
+  if (stopped()) return nothing;
   // Both answers are final by now: the source walk is closed or has met its helper, and a back that claimed the root leaves nothing to the front.
   if (backShare(shares.source) !== 'none' || backShare(shares.replica) !== 'all') {
     const found = await pooled;
@@ -75,6 +77,7 @@ export async function planCycle(pool: WorkerPool, options: PlanCycleOptions, log
   for (const failure of failures) log.error(`cannot read ${showPath(failure.path)}: ${failure.cause}`);
   const pairs = pairsToHash(source, replica, options);
   const { verdicts, unreadable } = await compareContents(pool, options.source, options.replica, pairs, { chunkSize: options.chunkSize, stop });
+  if (stopped()) return nothing;
   // A pair that could not be compared is copied: the copy either succeeds or reports the real cause.
   for (const [path, cause] of unreadable) log.debug(`cannot compare ${showPath(path)}: ${cause}`);
   const compared = performance.now();
@@ -104,9 +107,7 @@ export async function runCycle(pool: WorkerPool, options: CycleOptions, log: Log
   let outcome: Outcome;
   if (options.dryRun) {
     outcome = emptyOutcome();
-    // Stopped while planning, some pairs went uncompared: listing that plan would misreport.
-    const stopped = Atomics.load(stop, 0) === 1;
-    for (const action of stopped ? [] : planActions(toRun)) {
+    for (const action of planActions(toRun)) {
       log.info(`[dry-run] ${describe(action)}`);
       tally(outcome, action);
     }

@@ -7,6 +7,7 @@ import { sameMtime } from '../src/mtime.js';
 import { execute } from '../src/execute.js';
 import { WorkerPool } from '../src/pool.js';
 import { emptyPlan } from '../src/plan.js';
+import type { HashFailure, HashTask } from '../workers/hash.js';
 import { cycleOptions, planCycle, runCycle } from '../src/sync.js';
 import { captureLogger, operations, removeDir, rsyncDiff, setMtime, syncOnce, tempDir, writeTree } from './helpers.js';
 
@@ -223,21 +224,42 @@ Sync('a cycle stopped during the walks plans nothing, not even the refusal of a 
   }
 });
 
-Sync('a dry run stopped while planning lists nothing: its comparisons did not finish', async ({ src, rep }) => {
+/** A pool that raises the run's stop flag the moment hashing starts, as a Ctrl-C during the comparison would. */
+class StopAtHash extends WorkerPool {
+  constructor(readonly stop: Int32Array) {
+    super(2, (error) => assert.unreachable(error.message));
+  }
+  override hash(task: HashTask): Promise<HashFailure[]> {
+    Atomics.store(this.stop, 0, 1);
+    return super.hash(task);
+  }
+}
+
+Sync('a cycle stopped during the comparison plans nothing: its pairs went uncompared (a dry run lists nothing)', async ({ src, rep }) => {
   writeTree(src, { a: 'new', b: 'b' });
   writeTree(rep, { a: 'old' });
   setMtime(join(rep, 'a'), 1_000_000);
   const { log, lines } = captureLogger();
-  const pool = new WorkerPool(2, (error) => assert.unreachable(error.message));
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  const pool = new StopAtHash(stop);
   try {
-    const stop = new Int32Array(new SharedArrayBuffer(4));
-    Atomics.store(stop, 0, 1);
+    const { plan } = await planCycle(pool, cycleOptions(src, rep), log, stop);
+    assert.ok(Atomics.load(stop, 0) === 1, 'the comparison was reached');
+    assert.equal(plan, emptyPlan(), 'not "a: metadata only" from a comparison that never ran');
     const report = await runCycle(pool, cycleOptions(src, rep, { dryRun: true }), log, stop);
     assert.equal(operations(lines), []);
     assert.equal([report.created, report.updated], [0, 0]);
   } finally {
     await pool.close();
   }
+});
+
+Sync('copies in several batches over two threads all land', async ({ src, rep }) => {
+  // 800 files: four batches of up to 256, worth two threads (see WorkerPool.threadsFor).
+  writeTree(src, Object.fromEntries(Array.from({ length: 800 }, (_, i) => [`d${i % 9}/f${i}`, `${i}`])));
+  const r = await syncOnce(src, rep);
+  assert.is(r.created, 810, 'the root, 9 directories, 800 files');
+  assert.is(rsyncDiff(src, rep), '');
 });
 
 Sync('a FIFO in the source is never opened: skipped with a warning, the cycle finishes', async ({ src, rep }) => {
