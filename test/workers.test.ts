@@ -58,6 +58,22 @@ W('hash: a pair differs when any of its ranges does; an unreadable pair comes ba
   assert.is(Atomics.load(task.next, 0) >= 5, true, 'every range was taken');
 });
 
+W('hash: a single changed byte is found wherever it sits, including the last byte of a block and of a file', async ({ dir }) => {
+  const data = Buffer.alloc(10_000, 7);
+  const at = [0, 4095, 4096, 9999];
+  const tree: Record<string, Buffer> = { 's/same': data, 'r/same': data };
+  for (const i of at) {
+    const other = Buffer.from(data);
+    other[i] = 8;
+    tree[`s/${i}`] = data;
+    tree[`r/${i}`] = other;
+  }
+  writeTree(dir, tree);
+  const task = hashTask(dir, [['same', 0, 10_000], ...at.map((i): [string, number, number] => [String(i), 0, 10_000])]);
+  assert.equal(await hash(task), []);
+  assert.equal(Array.from(task.differs), [0, 1, 1, 1, 1]);
+});
+
 W('hash: a pair already known to differ is not read again', async ({ dir }) => {
   writeTree(dir, { s: null, r: null });
   const task = hashTask(dir, [['missing', 0, 4]]);
