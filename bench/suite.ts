@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
+import xxhash from 'xxhash-wasm';
 import { createConsola } from 'consola/core';
 import { WorkerPool } from '../src/pool.js';
 import { drainYielding, ListingSink, scanFront, scanTree, walkBack } from '../src/scan.js';
 import { closeFront, newShare } from '../src/share.js';
 import { cycleOptions, runCycle, type CycleOptions } from '../src/sync.js';
+import { hasherFor } from '../workers/hash.js';
 import { ensureTree, SHAPES, type TreeName } from './tree.js';
 
 /**
@@ -64,6 +66,13 @@ function streamedCopy(from: string, to: string, block: Buffer): void {
   for (let n = readSync(src, block); n > 0; n = readSync(src, block)) writeSync(dst, block, 0, n);
   closeSync(src);
   closeSync(dst);
+}
+
+/** Hashes a file block by block, each block read into `into` and hashed by `hash` (given the bytes read). */
+function hashFile(path: string, into: Buffer, hash: (length: number) => bigint): void {
+  const fd = openSync(path, 'r');
+  for (let n = readSync(fd, into, 0, into.length, null); n > 0; n = readSync(fd, into, 0, into.length, null)) hash(n);
+  closeSync(fd);
 }
 
 const cycle = (pool: WorkerPool, source: string, replica: string, extra: Partial<CycleOptions> = {}): Promise<unknown> => runCycle(pool, cycleOptions(source, replica, extra), silent, stop);
@@ -123,3 +132,13 @@ copies
   .add('fs.copyFileSync (copy_file_range, in the kernel)', () => copyFileSync(bigFile, join(scratch, 'out-1')))
   .add('read/write loop, 1 MiB buffer', () => streamedCopy(bigFile, join(scratch, 'out-2'), block));
 await report(copies);
+
+const HASH_BLOCK = 128 * 1024;
+const api = await xxhash();
+const direct = await hasherFor(HASH_BLOCK);
+const plain = Buffer.allocUnsafeSlow(HASH_BLOCK);
+const hashing = new Bench({ name: 'hashing one 256 MiB file, 128 KiB blocks, xxh64 (page cache)', time: 500, iterations: 3 });
+hashing
+  .add("into a buffer, then xxhash-wasm's h64Raw (which copies it into the module's memory)", () => hashFile(bigFile, plain, (n) => api.h64Raw(n === plain.length ? plain : plain.subarray(0, n))))
+  .add("read straight into the module's memory (what --checksum does)", () => hashFile(bigFile, direct.block, (n) => direct.xxh64(0, n, 0n)));
+await report(hashing);

@@ -36,7 +36,7 @@ export interface HashFailure {
 type Xxh64 = (at: number, length: number, seed: bigint) => bigint;
 
 /** xxhash-wasm's own WebAssembly module with the block buffer inside its memory. */
-interface Hasher {
+export interface Hasher {
   readonly xxh64: Xxh64;
   readonly block: Buffer;
 }
@@ -48,7 +48,7 @@ let hasher: Hasher | undefined;
  * so that blocks are read straight into its memory: the package's `h64Raw` copies each block
  * in first, about a tenth of a comparison's CPU.
  */
-async function hasherFor(blockSize: number): Promise<Hasher> {
+export async function hasherFor(blockSize: number): Promise<Hasher> {
   if (hasher && hasher.block.length >= blockSize) return hasher;
   const { instance } = await WebAssembly.instantiate(readFileSync(new URL('../workerd/xxhash.wasm', import.meta.resolve('xxhash-wasm'))));
   const { mem, xxh64 } = instance.exports;
