@@ -1,12 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { lstatSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import copy, { type CopyJob } from '../workers/copy.js';
 import hash, { type HashTask } from '../workers/hash.js';
 import { compareContents } from '../src/compare.js';
-import { WorkerPool } from '../src/pool.js';
+import { THREAD_EXEC_ARGV, WorkerPool } from '../src/pool.js';
 import { drainYielding, ListingSink, scanTree, walkBack, walkFront } from '../src/scan.js';
 import { backShare, closeFront, newShare } from '../src/share.js';
 import type { Entry } from '../src/types.js';
@@ -272,6 +274,14 @@ W('pool: scan, multi-range compare with an early mismatch, and copy all run on r
   } finally {
     await pool.close();
   }
+});
+
+W('pool: its threads load task modules with import(), not require(), which aborts Node 20.20 when a closing pool terminates a thread inside it', async () => {
+  const esm = fileURLToPath(new URL('../src/errors.js', import.meta.url));
+  const probe = `try { require(${JSON.stringify(esm)}); process.exit(1); } catch (error) { process.exit(error.code === 'ERR_REQUIRE_ESM' ? 0 : 2); }`;
+  const exitCode = (execArgv: readonly string[]): Promise<number> => new Promise((resolve) => new Worker(probe, { eval: true, execArgv: [...execArgv] }).on('exit', resolve));
+  assert.is(await exitCode([]), 1, 'this Node loads ES modules with require(): the probe would prove nothing otherwise');
+  assert.is(await exitCode(THREAD_EXEC_ARGV), 0);
 });
 
 W.run();
