@@ -256,9 +256,10 @@ Sync('a cycle stopped during the comparison plans nothing: its pairs went uncomp
 
 Sync('copies in several batches over two threads all land', async ({ src, rep }) => {
   // 800 files: four batches of up to 256, worth two threads (see WorkerPool.threadsFor).
-  writeTree(src, Object.fromEntries(Array.from({ length: 800 }, (_, i) => [`d${i % 9}/f${i}`, `${i}`])));
+  writeTree(src, { ...Object.fromEntries(Array.from({ length: 800 }, (_, i) => [`d${i % 9}/s${i % 2}/f${i}`, `${i}`])), 'e/f/g': null });
   const r = await syncOnce(src, rep);
-  assert.is(r.created, 810, 'the root, 9 directories, 800 files');
+  assert.is(r.created, 831, 'the root, 9 directories with 2 each, 800 files, 3 empty directories');
+  assert.equal(r.errors, []);
   assert.is(rsyncDiff(src, rep), '');
 });
 
