@@ -1,6 +1,6 @@
 import { lstatSync, mkdirSync, rmdirSync, unlinkSync, chmodSync, utimesSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { CopyJob } from '../workers/copy.js';
+import type { CopyJob, CopyResult } from '../workers/copy.js';
 import { batches } from './batch.js';
 import { describeCause, errnoCode } from './errors.js';
 import { assertRealDir } from './guard.js';
@@ -195,21 +195,29 @@ function toJob(action: Action, ctx: ExecuteContext): CopyJob {
 }
 
 async function transfer(actions: readonly Action[], ctx: ExecuteContext, done: (a: Action) => void, failed: (a: Action, cause: string) => void): Promise<void> {
-  const run = async (batch: Action[]): Promise<void> => {
-    const results = await ctx.pool.copy({ jobs: batch.map((a) => toJob(a, ctx)), stop: ctx.stop });
+  const send = (batch: Action[]): Promise<CopyResult[]> => ctx.pool.copy({ jobs: batch.map((a) => toJob(a, ctx)), stop: ctx.stop });
+  const report = (batch: Action[], results: CopyResult[]): void =>
     results.forEach((result, i) => {
       const action = batch[i] as Action;
       if (result.ok === true) done(action);
       else if (result.ok === false) failed(action, result.cause);
       else if (result.ok === 'changed') ctx.log.warn(`${describe(action)} not done: the source ${result.reason}; left for the next cycle`);
     });
-  };
   const groups = batches(actions, bytesOf, BATCH_BYTES, BATCH_JOBS);
   const bytes = actions.reduce((sum, a) => sum + bytesOf(a), 0);
   // One batch in flight per thread the work is worth, so a small transfer never waits for a thread to boot.
   let next = 0;
   const lane = async (): Promise<void> => {
-    for (let group = groups[next++]; group !== undefined; group = groups[next++]) await run(group);
+    let group = groups[next++];
+    let copied = group === undefined ? undefined : send(group);
+    while (group !== undefined && copied !== undefined) {
+      const finished = group;
+      const results = await copied;
+      // The next batch goes out before this one is logged: the thread copies while the coordinator logs.
+      group = groups[next++];
+      copied = group === undefined ? undefined : send(group);
+      report(finished, results);
+    }
   };
   await Promise.all(Array.from({ length: Math.min(ctx.pool.threadsFor(actions.length * ACTION_MS + bytes / BYTES_PER_MS), groups.length) }, lane));
 }
