@@ -216,6 +216,8 @@ async function transfer(actions: readonly Action[], ctx: ExecuteContext, done: (
       // The next batch goes out before this one is logged: the thread copies while the coordinator logs.
       group = groups[next++];
       copied = group === undefined ? undefined : send(group);
+      // Handled here so that it is never unhandled should logging throw (EPIPE, a full disk); awaited on the next turn.
+      copied?.catch(() => undefined);
       report(finished, results);
     }
   };
