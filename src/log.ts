@@ -1,5 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { createConsola, type ConsolaInstance, type ConsolaReporter, type LogObject } from 'consola/core';
+import { errnoCode } from './errors.js';
 
 export type Logger = ConsolaInstance;
 export type Verbosity = 'quiet' | 'normal' | 'verbose';
@@ -35,11 +36,19 @@ export interface RunLogger {
  */
 export function createRunLogger(logFile: string | undefined, verbosity: Verbosity, beforeConsoleLine?: () => void): RunLogger {
   const threshold = CONSOLE_THRESHOLD[verbosity];
+  const closed = new Set<number>();
   const console: ConsolaReporter = {
     log(entry) {
-      if (entry.level > threshold) return;
+      const fd = entry.level <= LEVEL.warn ? 2 : 1;
+      if (entry.level > threshold || closed.has(fd)) return;
       beforeConsoleLine?.();
-      writeSync(entry.level <= LEVEL.warn ? 2 : 1, formatLine(entry));
+      try {
+        writeSync(fd, formatLine(entry));
+      } catch (error) {
+        // Its reader quit (`| head`): the console is only a mirror, so the sync goes on and the log file keeps every line.
+        if (errnoCode(error) !== 'EPIPE') throw error;
+        closed.add(fd);
+      }
     },
   };
   const fd = logFile === undefined ? undefined : openSync(logFile, 'a');

@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { removeDir, rsyncDiff, runCli, startCli, tempDir, writeTree } from './helpers.js';
+import { CLI, removeDir, rsyncDiff, runCli, startCli, tempDir, writeTree } from './helpers.js';
 
 const Cli = suite<{ dir: string; src: string; rep: string; log: string }>('cli', { dir: '', src: '', rep: '', log: '' });
 Cli.before.each((ctx) => {
@@ -97,5 +98,18 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     assert.is(rsyncDiff(src, rep), '');
   });
 }
+
+Cli('a console whose reader quits (| head) does not stop the sync: it finishes, exit 0, and the log file has every line', async ({ src, rep, log }) => {
+  const child = spawn(process.execPath, [CLI, src, rep, log, '10', '--once'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The reader is gone before the first line: every write to stdout fails with EPIPE.
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.is(code, 0, stderr);
+  assert.is(stderr, '');
+  assert.is(rsyncDiff(src, rep), '');
+  assert.match(readFileSync(log, 'utf8'), /create file d\/b\.txt\n.*cycle done: 5 scanned, 5 created/s);
+});
 
 Cli.run();
