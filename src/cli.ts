@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { cac } from 'cac';
 import { ReplisyncError } from './errors.js';
 import { lockReplicas } from './lock.js';
+import { makeDirs } from './makedirs.js';
 import type { Logger, RunLogger } from './log.js';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_INTERVAL, resolveOptions, type ResolvedOptions, type UserOptions } from './options.js';
 import { WorkerPool } from './pool.js';
@@ -84,7 +84,7 @@ function parseArgs(argv: string[]): UserOptions | undefined {
 async function openLogger(options: ResolvedOptions, bar: Progress | undefined): Promise<RunLogger> {
   const { createRunLogger } = await import('./log.js');
   try {
-    if (options.logFile !== undefined) mkdirSync(dirname(options.logFile), { recursive: true });
+    if (options.logFile !== undefined) makeDirs(dirname(options.logFile));
     return createRunLogger(options.logFile, options.verbosity, bar && (() => bar.clear()));
   } catch (error) {
     throw new ReplisyncError('fatal', `cannot open log file ${options.logFile}: ${error instanceof Error ? error.message : String(error)}`);

@@ -5,6 +5,7 @@ import { batches } from './batch.js';
 import { describeCause, errnoCode } from './errors.js';
 import { assertRealDir } from './guard.js';
 import type { Logger } from './log.js';
+import { makeDirs } from './makedirs.js';
 import { toUtimeSeconds } from './mtime.js';
 import type { Action, Plan } from './plan.js';
 import type { WorkerPool } from './pool.js';
@@ -172,7 +173,8 @@ function makeDir(path: string, action: Action, verified: Set<string>): void {
   if (action.entry.path !== '') assertRealDir(dirname(path), verified);
   if (action.op === 'update' && !lstatSync(path, { throwIfNoEntry: false })?.isDirectory()) unlinkSync(path);
   // Owner-writable while filled; the source's mode is applied once the contents are done.
-  mkdirSync(path, { mode: 0o700, recursive: action.entry.path === '' });
+  if (action.entry.path === '') makeDirs(path, 0o700);
+  else mkdirSync(path, { mode: 0o700 });
 }
 
 function stampDir(path: string, entry: Entry, verified: Set<string>): void {

@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ReplisyncError } from './errors.js';
 import type { Logger } from './log.js';
+import { makeDirs } from './makedirs.js';
 import type { ResolvedJob, ResolvedOptions } from './options.js';
 import type { WorkerPool } from './pool.js';
 import type { Progress } from './progress.js';
@@ -30,8 +30,7 @@ export interface RunResult {
  * end the run with its one-line message.
  */
 export async function runJobs(pool: WorkerPool, options: ResolvedOptions, log: Logger, control: RunControl, bar?: Progress): Promise<RunResult> {
-  if (options.report !== undefined) mkdirSync(dirname(options.report), { recursive: true });
-  const report = options.report === undefined ? undefined : new ReportWriter(options.report);
+  const report = options.report === undefined ? undefined : openReport(options.report);
   const stats = options.jobs.map((job) => new JobStats(job.name));
   const logStats = (): void => stats.forEach((s) => log.info(s.format()));
   const statsTimer = options.statsIntervalMs === undefined ? undefined : setInterval(logStats, options.statsIntervalMs);
@@ -74,4 +73,13 @@ export async function runJobs(pool: WorkerPool, options: ResolvedOptions, log: L
     report?.close();
   }
   return { failed, refused };
+}
+
+function openReport(path: string): ReportWriter {
+  try {
+    makeDirs(dirname(path));
+    return new ReportWriter(path);
+  } catch (error) {
+    throw new ReplisyncError('fatal', `cannot open report file ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -110,6 +110,19 @@ Cli('a console whose reader quits (| head) does not stop the sync: it finishes, 
   assert.is(stderr, '');
   assert.is(rsyncDiff(src, rep), '');
   assert.match(readFileSync(log, 'utf8'), /create file d\/b\.txt\n.*cycle done: 5 scanned, 5 created/s);
+});
+
+Cli('a log file or report under /proc: a one-line error and exit 2, not a hang', ({ src, rep, log }) => {
+  for (const [args, message] of [
+    [[src, rep, '/proc/replisync-test/sync.log', '10', '--once'], 'cannot open log file /proc/replisync-test/sync.log: ENOENT'],
+    [[src, rep, log, '10', '--once', '--report', '/proc/replisync-test/r.jsonl'], 'cannot open report file /proc/replisync-test/r.jsonl: ENOENT'],
+  ] as const) {
+    const run = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 10_000 });
+    assert.is(run.status, 2, `killed after 10 s: ${String(run.signal)}`);
+    assert.ok(run.stderr.startsWith(`replisync: ${message}`), run.stderr);
+    assert.is(run.stderr.trimEnd().split('\n').length, 1, run.stderr);
+    assert.not.ok(existsSync(rep), 'the replica is not touched');
+  }
 });
 
 Cli.run();
