@@ -4,7 +4,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ensureTree, SHAPES, touchShare, type TreeName } from './tree.js';
+import { ensureTree, SHAPES, type TreeName, touchShare } from './tree.js';
 
 /**
  * Whole-process comparison, in one run: replisync --once against rsync -a --delete (and
@@ -35,8 +35,14 @@ interface Tool {
   command: (replica: string) => string[];
 }
 
-const replisync = (extra: string[] = []): Tool => ({ name: `replisync${extra.length ? ` ${extra.join(' ')}` : ''}`, command: (r) => [process.execPath, CLI, source, r, '--once', '--quiet', ...workerFlags, ...extra] });
-const rsync = (extra: string[] = []): Tool => ({ name: `rsync -a --delete${extra.length ? ` ${extra.join(' ')}` : ''}`, command: (r) => ['rsync', '-a', '--delete', ...extra, `${source}/`, `${r}/`] });
+const replisync = (extra: string[] = []): Tool => ({
+  name: `replisync${extra.length ? ` ${extra.join(' ')}` : ''}`,
+  command: (r) => [process.execPath, CLI, source, r, '--once', '--quiet', ...workerFlags, ...extra],
+});
+const rsync = (extra: string[] = []): Tool => ({
+  name: `rsync -a --delete${extra.length ? ` ${extra.join(' ')}` : ''}`,
+  command: (r) => ['rsync', '-a', '--delete', ...extra, `${source}/`, `${r}/`],
+});
 const cp: Tool = { name: 'cp -a', command: (r) => ['cp', '-a', `${source}/.`, r] };
 
 const TOOLS: Record<Scenario, Tool[]> = {
@@ -57,7 +63,11 @@ function timed(argv: string[]): Sample {
   const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', ...argv], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
   const [seconds, kb, user, system] = (r.stderr.trim().split('\n').pop() ?? '').split(' ').map(Number);
-  return { seconds: seconds ?? Number.NaN, cpuSeconds: (user ?? Number.NaN) + (system ?? Number.NaN), rssMb: (kb ?? Number.NaN) / 1024 };
+  return {
+    seconds: seconds ?? Number.NaN,
+    cpuSeconds: (user ?? Number.NaN) + (system ?? Number.NaN),
+    rssMb: (kb ?? Number.NaN) / 1024,
+  };
 }
 
 const median = (xs: number[]): number => {
@@ -69,8 +79,12 @@ const median = (xs: number[]): number => {
 ensureTree(values.dir, tree);
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${execFileSync('rsync', ['--version'], { encoding: 'utf8' }).split('\n')[0]}`;
-process.stdout.write(`tree ${tree} (${SHAPES[tree].files} files) in ${base}; ${runs} runs per tool, alternating; ${machine}\n\n`);
-process.stdout.write('| scenario | tool | median s | × rsync | CPU s (user + sys) | peak RSS MB |\n| --- | --- | --- | --- | --- | --- |\n');
+process.stdout.write(
+  `tree ${tree} (${SHAPES[tree].files} files) in ${base}; ${runs} runs per tool, alternating; ${machine}\n\n`,
+);
+process.stdout.write(
+  '| scenario | tool | median s | × rsync | CPU s (user + sys) | peak RSS MB |\n| --- | --- | --- | --- | --- | --- |\n',
+);
 
 let round = 0;
 for (const scenario of values.scenarios.split(',') as Scenario[]) {
@@ -78,10 +92,11 @@ for (const scenario of values.scenarios.split(',') as Scenario[]) {
   const replicas = tools.map((_, i) => join(base, `replica-${i}`));
   const samples: Sample[][] = tools.map(() => []);
   // Each tool keeps its own replica, brought in sync by that same tool before timing.
-  if (scenario !== 'initial') tools.forEach((tool, i) => {
-    mkdirSync(replicas[i] as string, { recursive: true });
-    timed(tool.command(replicas[i] as string));
-  });
+  if (scenario !== 'initial')
+    tools.forEach((tool, i) => {
+      mkdirSync(replicas[i] as string, { recursive: true });
+      timed(tool.command(replicas[i] as string));
+    });
   for (let run = 0; run < runs; run++) {
     if (scenario === 'change') touchShare(source, tree, 0.01, ++round);
     tools.forEach((tool, i) => {
@@ -100,6 +115,8 @@ for (const scenario of values.scenarios.split(',') as Scenario[]) {
     const t = median((samples[i] ?? []).map((s) => s.seconds));
     const cpu = median((samples[i] ?? []).map((s) => s.cpuSeconds));
     const rss = median((samples[i] ?? []).map((s) => s.rssMb));
-    process.stdout.write(`| ${scenario} | ${tool.name} | ${t.toFixed(2)} | ${(t / rsyncMedian).toFixed(2)} | ${cpu.toFixed(2)} | ${rss.toFixed(0)} |\n`);
+    process.stdout.write(
+      `| ${scenario} | ${tool.name} | ${t.toFixed(2)} | ${(t / rsyncMedian).toFixed(2)} | ${cpu.toFixed(2)} | ${rss.toFixed(0)} |\n`,
+    );
   });
 }

@@ -8,4 +8,6 @@ if (!name || !dir || !(name in SHAPES)) {
 }
 const started = performance.now();
 const { files, bytes } = generateTree(dir, name as TreeName);
-process.stdout.write(`${name}: ${files} files, ${(bytes / 2 ** 20).toFixed(0)} MiB in ${((performance.now() - started) / 1000).toFixed(1)}s → ${dir}\n`);
+process.stdout.write(
+  `${name}: ${files} files, ${(bytes / 2 ** 20).toFixed(0)} MiB in ${((performance.now() - started) / 1000).toFixed(1)}s → ${dir}\n`,
+);

@@ -3,13 +3,13 @@ import { lstat, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { createConsola } from 'consola/core';
 import { Bench } from 'tinybench';
 import xxhash from 'xxhash-wasm';
-import { createConsola } from 'consola/core';
 import { WorkerPool } from '../src/pool.js';
 import { drainYielding, ListingSink, scanFront, scanTree, walkBack } from '../src/scan.js';
 import { closeFront, newShare } from '../src/share.js';
-import { cycleOptions, runCycle, type CycleOptions } from '../src/sync.js';
+import { type CycleOptions, cycleOptions, runCycle } from '../src/sync.js';
 import { hasherFor } from '../workers/hash.js';
 import { ensureTree, SHAPES, type TreeName } from './tree.js';
 
@@ -75,7 +75,12 @@ function hashFile(path: string, into: Buffer, hash: (length: number) => bigint):
   closeSync(fd);
 }
 
-const cycle = (pool: WorkerPool, source: string, replica: string, extra: Partial<CycleOptions> = {}): Promise<unknown> => runCycle(pool, cycleOptions(source, replica, extra), silent, stop);
+const cycle = (
+  pool: WorkerPool,
+  source: string,
+  replica: string,
+  extra: Partial<CycleOptions> = {},
+): Promise<unknown> => runCycle(pool, cycleOptions(source, replica, extra), silent, stop);
 
 async function report(bench: Bench): Promise<void> {
   await bench.run();
@@ -90,7 +95,11 @@ const scratch = join(base, 'suite');
 mkdirSync(scratch, { recursive: true });
 
 const walkPool = new WorkerPool(1, (e) => console.error(e));
-const walking = new Bench({ name: `walking many-small (${SHAPES['many-small'].files} files)`, time: 1000, iterations: 3 });
+const walking = new Bench({
+  name: `walking many-small (${SHAPES['many-small'].files} files)`,
+  time: 1000,
+  iterations: 3,
+});
 walking
   .add('readdir + lstat, sync, on this thread → Entry objects', () => void scanTree(small))
   .add('readdir + lstat, sync → columns → decoded (what crosses from a pool thread)', () => void walkColumns(small))
@@ -100,12 +109,18 @@ walking
 await report(walking);
 await walkPool.close();
 
-const workers = new Bench({ name: 'mixed tree: initial copy and no-op re-sync by worker count', time: 500, iterations: 3 });
+const workers = new Bench({
+  name: 'mixed tree: initial copy and no-op re-sync by worker count',
+  time: 500,
+  iterations: 3,
+});
 for (const n of [1, 2, 4, 8]) {
   const pool = new WorkerPool(n, (e) => console.error(e));
   const copy = join(scratch, `copy-${n}`);
   workers
-    .add(`initial copy, ${n} workers`, () => cycle(pool, mixed, copy), { beforeEach: () => rmSync(copy, { recursive: true, force: true }) })
+    .add(`initial copy, ${n} workers`, () => cycle(pool, mixed, copy), {
+      beforeEach: () => rmSync(copy, { recursive: true, force: true }),
+    })
     .add(`no-op re-sync, ${n} workers`, () => cycle(pool, mixed, copy), { afterAll: () => pool.close() });
 }
 await report(workers);
@@ -114,14 +129,19 @@ const checks = new Bench({ name: 'mixed tree: quick check vs --checksum (unchang
 const checkPool = new WorkerPool(2, (e) => console.error(e));
 checks
   .add('quick check (size + mtime)', () => cycle(checkPool, mixed, join(scratch, 'copy-2')))
-  .add('--checksum (xxh64 of every pair)', () => cycle(checkPool, mixed, join(scratch, 'copy-2'), { checksum: true }), { afterAll: () => checkPool.close() });
+  .add('--checksum (xxh64 of every pair)', () => cycle(checkPool, mixed, join(scratch, 'copy-2'), { checksum: true }), {
+    afterAll: () => checkPool.close(),
+  });
 await report(checks);
 
 const largeCopy = join(scratch, 'large-copy');
 const chunks = new Bench({ name: 'large tree: --checksum by chunk size (2 workers)', time: 500, iterations: 3 });
 const hashPool = new WorkerPool(2, (e) => console.error(e));
 await cycle(hashPool, large, largeCopy);
-for (const mib of [1, 8, 64, 256]) chunks.add(`chunk ${mib} MiB`, () => cycle(hashPool, large, largeCopy, { checksum: true, chunkSize: mib * 1024 * 1024 }));
+for (const mib of [1, 8, 64, 256])
+  chunks.add(`chunk ${mib} MiB`, () =>
+    cycle(hashPool, large, largeCopy, { checksum: true, chunkSize: mib * 1024 * 1024 }),
+  );
 await report(chunks);
 await hashPool.close();
 
@@ -137,8 +157,16 @@ const HASH_BLOCK = 128 * 1024;
 const api = await xxhash();
 const direct = await hasherFor(HASH_BLOCK);
 const plain = Buffer.allocUnsafeSlow(HASH_BLOCK);
-const hashing = new Bench({ name: 'hashing one 256 MiB file, 128 KiB blocks, xxh64 (page cache)', time: 500, iterations: 3 });
+const hashing = new Bench({
+  name: 'hashing one 256 MiB file, 128 KiB blocks, xxh64 (page cache)',
+  time: 500,
+  iterations: 3,
+});
 hashing
-  .add("into a buffer, then xxhash-wasm's h64Raw (which copies it into the module's memory)", () => hashFile(bigFile, plain, (n) => api.h64Raw(n === plain.length ? plain : plain.subarray(0, n))))
-  .add("read straight into the module's memory (what --checksum does)", () => hashFile(bigFile, direct.block, (n) => direct.xxh64(0, n, 0n)));
+  .add("into a buffer, then xxhash-wasm's h64Raw (which copies it into the module's memory)", () =>
+    hashFile(bigFile, plain, (n) => api.h64Raw(n === plain.length ? plain : plain.subarray(0, n))),
+  )
+  .add("read straight into the module's memory (what --checksum does)", () =>
+    hashFile(bigFile, direct.block, (n) => direct.xxh64(0, n, 0n)),
+  );
 await report(hashing);

@@ -36,7 +36,11 @@ export const SHAPES: Record<TreeName, Shape> = {
   large: { files: 8, perDir: 8, size: () => 256 * MiB },
   // 20,000 files, sizes log-normally distributed around 10 KiB, clipped to 1 B–64 MiB: about
   // 2 GiB in all. (Log-uniform over that range would average 3.7 MiB a file, 74 GiB in all.)
-  mixed: { files: 20_000, perDir: 100, size: (r) => Math.min(64 * MiB, Math.max(1, Math.round(Math.exp(Math.log(10_000) + 2.15 * normal(r))))) },
+  mixed: {
+    files: 20_000,
+    perDir: 100,
+    size: (r) => Math.min(64 * MiB, Math.max(1, Math.round(Math.exp(Math.log(10_000) + 2.15 * normal(r))))),
+  },
 };
 
 /** Writes file contents from one seeded 1 MiB block, offset per file, so content differs between files. */

@@ -22,7 +22,11 @@ export interface Comparison {
   readonly unreadable: Map<string, string>;
 }
 
-const shared = <T extends Int32Array | Float64Array>(Type: new (buffer: SharedArrayBuffer) => T, bytesPer: number, length: number): T => new Type(new SharedArrayBuffer(bytesPer * length));
+const shared = <T extends Int32Array | Float64Array>(
+  Type: new (buffer: SharedArrayBuffer) => T,
+  bytesPer: number,
+  length: number,
+): T => new Type(new SharedArrayBuffer(bytesPer * length));
 
 /**
  * Hashes each pair (source entry + the replica file at the same path) on the pool and says
@@ -31,8 +35,15 @@ const shared = <T extends Int32Array | Float64Array>(Type: new (buffer: SharedAr
  * last ranges taken are short and the threads finish together), and the first mismatch of
  * a pair stops its other ranges.
  */
-export async function compareContents(pool: WorkerPool, sourceRoot: string, replicaRoot: string, pairs: readonly Entry[], options: CompareOptions): Promise<Comparison> {
-  const rangesOf = (entry: Entry): number => (entry.size > options.chunkSize ? Math.ceil(entry.size / options.chunkSize) : entry.size > 0 ? 1 : 0);
+export async function compareContents(
+  pool: WorkerPool,
+  sourceRoot: string,
+  replicaRoot: string,
+  pairs: readonly Entry[],
+  options: CompareOptions,
+): Promise<Comparison> {
+  const rangesOf = (entry: Entry): number =>
+    entry.size > options.chunkSize ? Math.ceil(entry.size / options.chunkSize) : entry.size > 0 ? 1 : 0;
   const count = pairs.reduce((sum, entry) => sum + rangesOf(entry), 0);
   // The paths go to every thread as one UTF-8 buffer in shared memory, read a path at a time:
   // no thread holds its own copy of 100,000 strings.
@@ -62,7 +73,9 @@ export async function compareContents(pool: WorkerPool, sourceRoot: string, repl
     bytes += 2 * length;
   };
   pairs.forEach((entry, pair) => {
-    if (entry.size > options.chunkSize) for (let offset = 0; offset < entry.size; offset += options.chunkSize) add(pair, offset, Math.min(options.chunkSize, entry.size - offset));
+    if (entry.size > options.chunkSize)
+      for (let offset = 0; offset < entry.size; offset += options.chunkSize)
+        add(pair, offset, Math.min(options.chunkSize, entry.size - offset));
   });
   pairs.forEach((entry, pair) => {
     if (entry.size > 0 && entry.size <= options.chunkSize) add(pair, 0, entry.size);

@@ -27,14 +27,24 @@ const JOB_FIELDS: Record<string, FieldType> = {
   exclude: 'patterns',
   deleteExcluded: 'boolean',
 };
-const TOP_FIELDS: Record<string, FieldType> = { ...JOB_FIELDS, logFile: 'string', report: 'string', statsInterval: 'scalar', workers: 'scalar' };
+const TOP_FIELDS: Record<string, FieldType> = {
+  ...JOB_FIELDS,
+  logFile: 'string',
+  report: 'string',
+  statsInterval: 'scalar',
+  workers: 'scalar',
+};
 const ENTRY_FIELDS: Record<string, FieldType> = { ...JOB_FIELDS, name: 'string', source: 'string', replica: 'string' };
 const PATH_FIELDS = new Set(['logFile', 'report', 'source', 'replica']);
 
 /** The field names a jobs file accepts, at the top level and in a job (the schema in schema/ lists the same). */
-export const configFields = (): { top: string[]; job: string[] } => ({ top: [...Object.keys(TOP_FIELDS), 'jobs'], job: Object.keys(ENTRY_FIELDS) });
+export const configFields = (): { top: string[]; job: string[] } => ({
+  top: [...Object.keys(TOP_FIELDS), 'jobs'],
+  job: Object.keys(ENTRY_FIELDS),
+});
 
-export const jobLabel = (index: number, name: string | undefined): string => (name === undefined ? `jobs[${index}]` : `jobs[${index}] "${name}"`);
+export const jobLabel = (index: number, name: string | undefined): string =>
+  name === undefined ? `jobs[${index}]` : `jobs[${index}] "${name}"`;
 
 function fits(type: FieldType, value: unknown): boolean {
   switch (type) {
@@ -57,7 +67,12 @@ const EXPECTED: Record<FieldType, string> = {
 };
 
 /** Checks an object's fields against a table; relative paths are taken from the file's directory. */
-function readFields(where: string, raw: unknown, fields: Record<string, FieldType>, base: string): Record<string, unknown> {
+function readFields(
+  where: string,
+  raw: unknown,
+  fields: Record<string, FieldType>,
+  base: string,
+): Record<string, unknown> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw usageError(`${where} must be an object`);
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
@@ -75,17 +90,22 @@ export function loadConfig(path: string): Config {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw usageError(`jobs file ${path}: ${error instanceof SyntaxError ? `not valid JSON (${error.message})` : describeCause(error)}`);
+    throw usageError(
+      `jobs file ${path}: ${error instanceof SyntaxError ? `not valid JSON (${error.message})` : describeCause(error)}`,
+    );
   }
   const base = dirname(path);
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw usageError(`jobs file ${path} must hold a JSON object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw usageError(`jobs file ${path} must hold a JSON object`);
   const { jobs, ...top } = raw as Record<string, unknown>;
   const defaults = readFields(`jobs file ${path}`, top, TOP_FIELDS, base) as UserOptions;
   if (!Array.isArray(jobs) || jobs.length === 0) throw usageError(`jobs file ${path}: jobs must be a non-empty array`);
   const entries = jobs.map((job: unknown, i) => {
-    const name = typeof job === 'object' && job !== null && 'name' in job && typeof job.name === 'string' ? job.name : undefined;
+    const name =
+      typeof job === 'object' && job !== null && 'name' in job && typeof job.name === 'string' ? job.name : undefined;
     const entry = readFields(jobLabel(i, name), job, ENTRY_FIELDS, base);
-    for (const required of ['source', 'replica']) if (entry[required] === undefined) throw usageError(`${jobLabel(i, name)}: ${required} is missing`);
+    for (const required of ['source', 'replica'])
+      if (entry[required] === undefined) throw usageError(`${jobLabel(i, name)}: ${required} is missing`);
     return entry as unknown as JobEntry;
   });
   return { defaults, jobs: entries };

@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, rmdirSync, unlinkSync, chmodSync, utimesSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, rmdirSync, unlinkSync, utimesSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CopyJob, CopyResult } from '../workers/copy.js';
 import { batches } from './batch.js';
@@ -68,7 +68,8 @@ export function tally(outcome: Outcome, action: Action): void {
 }
 
 /** A path as log lines show it: control characters (a newline in a name) escaped, so one operation stays one line. */
-export const showPath = (path: string): string => (path === '' ? '.' : path.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+export const showPath = (path: string): string =>
+  path === '' ? '.' : path.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
 /** The log text of an action: `create file a/b`, `update file a/b (content)`, `delete dir old`. */
 export function describe(action: Action): string {
@@ -102,7 +103,8 @@ export async function execute(plan: Plan, ctx: ExecuteContext): Promise<Outcome>
       failed(action, describeCause(error));
     }
   };
-  const replicaPath = (entry: Entry): string => (entry.path === '' ? ctx.replicaRoot : `${ctx.replicaRoot}/${entry.path}`);
+  const replicaPath = (entry: Entry): string =>
+    entry.path === '' ? ctx.replicaRoot : `${ctx.replicaRoot}/${entry.path}`;
   const verified = new Set<string>();
   const remove = (entry: Entry): void => removeEntry(replicaPath(entry), entry, verified);
   const stamp = (entry: Entry): void => stampDir(replicaPath(entry), entry, verified);
@@ -145,7 +147,11 @@ export async function execute(plan: Plan, ctx: ExecuteContext): Promise<Outcome>
  * about to be deleted. (Root writes anyway; everyone else needs this.)
  */
 function unlockDirs(plan: Plan, replicaPath: (entry: Entry) => string, ctx: ExecuteContext): void {
-  const dirs = [...plan.restamp, ...plan.dirMeta.map((a) => a.entry), ...[...plan.clear, ...plan.deletes].filter((a) => a.entry.kind === 'dir').map((a) => a.entry)];
+  const dirs = [
+    ...plan.restamp,
+    ...plan.dirMeta.map((a) => a.entry),
+    ...[...plan.clear, ...plan.deletes].filter((a) => a.entry.kind === 'dir').map((a) => a.entry),
+  ];
   for (const entry of dirs) {
     const path = replicaPath(entry);
     try {
@@ -191,19 +197,36 @@ function toJob(action: Action, ctx: ExecuteContext): CopyJob {
   const to = `${ctx.replicaRoot}/${entry.path}`;
   const mtime = toUtimeSeconds(entry.mtimeMs);
   const replacing = action.op === 'update' && action.change === 'kind';
-  if (action.op === 'update' && action.change === 'metadata') return { kind: 'meta', to, mode: entry.kind === 'symlink' ? undefined : entry.mode, mtime };
+  if (action.op === 'update' && action.change === 'metadata')
+    return { kind: 'meta', to, mode: entry.kind === 'symlink' ? undefined : entry.mode, mtime };
   if (entry.kind === 'symlink') return { kind: 'symlink', link: entry.target ?? '', to, mtime, replacing };
-  return { kind: 'file', from: `${ctx.sourceRoot}/${entry.path}`, to, mode: entry.mode, mtime, size: entry.size, mtimeMs: entry.mtimeMs, replacing };
+  return {
+    kind: 'file',
+    from: `${ctx.sourceRoot}/${entry.path}`,
+    to,
+    mode: entry.mode,
+    mtime,
+    size: entry.size,
+    mtimeMs: entry.mtimeMs,
+    replacing,
+  };
 }
 
-async function transfer(actions: readonly Action[], ctx: ExecuteContext, done: (a: Action) => void, failed: (a: Action, cause: string) => void): Promise<void> {
-  const send = (batch: Action[]): Promise<CopyResult[]> => ctx.pool.copy({ jobs: batch.map((a) => toJob(a, ctx)), stop: ctx.stop });
+async function transfer(
+  actions: readonly Action[],
+  ctx: ExecuteContext,
+  done: (a: Action) => void,
+  failed: (a: Action, cause: string) => void,
+): Promise<void> {
+  const send = (batch: Action[]): Promise<CopyResult[]> =>
+    ctx.pool.copy({ jobs: batch.map((a) => toJob(a, ctx)), stop: ctx.stop });
   const report = (batch: Action[], results: CopyResult[]): void =>
     results.forEach((result, i) => {
       const action = batch[i] as Action;
       if (result.ok === true) done(action);
       else if (result.ok === false) failed(action, result.cause);
-      else if (result.ok === 'changed') ctx.log.warn(`${describe(action)} not done: the source ${result.reason}; left for the next cycle`);
+      else if (result.ok === 'changed')
+        ctx.log.warn(`${describe(action)} not done: the source ${result.reason}; left for the next cycle`);
     });
   const groups = batches(actions, bytesOf, BATCH_BYTES, BATCH_JOBS);
   const bytes = actions.reduce((sum, a) => sum + bytesOf(a), 0);
@@ -223,5 +246,10 @@ async function transfer(actions: readonly Action[], ctx: ExecuteContext, done: (
       report(finished, results);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(ctx.pool.threadsFor(actions.length * ACTION_MS + bytes / BYTES_PER_MS), groups.length) }, lane));
+  await Promise.all(
+    Array.from(
+      { length: Math.min(ctx.pool.threadsFor(actions.length * ACTION_MS + bytes / BYTES_PER_MS), groups.length) },
+      lane,
+    ),
+  );
 }

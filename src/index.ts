@@ -1,10 +1,19 @@
-export { ReplisyncError, type ErrorKind } from './errors.js';
-export { createRunLogger, type Logger, type Verbosity } from './log.js';
-export { resolveOptions, parseDuration, parseSize, type UserOptions, type ResolvedOptions } from './options.js';
+export { type ErrorKind, ReplisyncError } from './errors.js';
 export { acquireLock, type Lock } from './lock.js';
-export { limitDeletes, plan, pairsToHash, type Action, type Change, type Plan, type PlanOptions, type Verdicts } from './plan.js';
-export { scanTree } from './scan.js';
+export { createRunLogger, type Logger, type Verbosity } from './log.js';
+export { comparePaths, march } from './march.js';
+export { parseDuration, parseSize, type ResolvedOptions, resolveOptions, type UserOptions } from './options.js';
+export {
+  type Action,
+  type Change,
+  limitDeletes,
+  type Plan,
+  type PlanOptions,
+  pairsToHash,
+  plan,
+  type Verdicts,
+} from './plan.js';
 export { WorkerPool } from './pool.js';
-export { cycleOptions, planCycle, runCycle, type CycleOptions, type CycleReport } from './sync.js';
-export { march, comparePaths } from './march.js';
+export { scanTree } from './scan.js';
+export { type CycleOptions, type CycleReport, cycleOptions, planCycle, runCycle } from './sync.js';
 export type { Entry, Kind, Snapshot } from './types.js';

@@ -69,7 +69,9 @@ export function acquireLock(replica: string, dir = defaultLockDir()): Lock {
     }
     const holder = readHolder(path);
     if (holder && isAlive(holder.pid)) {
-      throw usageError(`replica ${replica} is already being synced by process ${holder.pid} (since ${holder.started}); lock file ${path}`);
+      throw usageError(
+        `replica ${replica} is already being synced by process ${holder.pid} (since ${holder.started}); lock file ${path}`,
+      );
     }
     try {
       unlinkSync(path);

@@ -1,5 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { createConsola, type ConsolaInstance, type ConsolaReporter, type LogObject } from 'consola/core';
+import { type ConsolaInstance, type ConsolaReporter, createConsola, type LogObject } from 'consola/core';
 import { errnoCode } from './errors.js';
 
 export type Logger = ConsolaInstance;
@@ -34,7 +34,11 @@ export interface RunLogger {
  * and the log file, appended to, at info level whatever the console shows.
  * `beforeConsoleLine` lets a live status line get out of the way.
  */
-export function createRunLogger(logFile: string | undefined, verbosity: Verbosity, beforeConsoleLine?: () => void): RunLogger {
+export function createRunLogger(
+  logFile: string | undefined,
+  verbosity: Verbosity,
+  beforeConsoleLine?: () => void,
+): RunLogger {
   const threshold = CONSOLE_THRESHOLD[verbosity];
   const closed = new Set<number>();
   const console: ConsolaReporter = {

@@ -21,7 +21,11 @@ export function comparePaths(a: string, b: string): number {
  * Walks two snapshots side by side, as rclone's march does, and reports each path once:
  * in the source only, in the replica only, or in both. A linear merge: no lookup tables.
  */
-export function march(source: Snapshot, replica: Snapshot, visit: (s: Entry | undefined, r: Entry | undefined) => void): void {
+export function march(
+  source: Snapshot,
+  replica: Snapshot,
+  visit: (s: Entry | undefined, r: Entry | undefined) => void,
+): void {
   const a = source.entries;
   const b = replica.entries;
   let i = 0;

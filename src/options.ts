@@ -1,7 +1,7 @@
-import { accessSync, constants, realpathSync, statSync, type Stats } from 'node:fs';
+import { accessSync, constants, realpathSync, type Stats, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { loadConfig, jobLabel } from './config.js';
+import { jobLabel, loadConfig } from './config.js';
 import { describeCause, errnoCode, ReplisyncError, usageError } from './errors.js';
 import { compileExcludes } from './filter.js';
 import type { Verbosity } from './log.js';
@@ -64,7 +64,8 @@ const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2,
 export function parseDuration(field: string, value: string | number): number {
   const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i.exec(String(value).trim());
   const ms = match ? Number(match[1]) * (DURATION_UNITS[(match[2] ?? '').toLowerCase()] ?? Number.NaN) : Number.NaN;
-  if (!(ms > 0) || !Number.isFinite(ms)) throw usageError(`${field} must be a positive duration such as 10, 10s, 5m or 1h (got "${value}")`);
+  if (!(ms > 0) || !Number.isFinite(ms))
+    throw usageError(`${field} must be a positive duration such as 10, 10s, 5m or 1h (got "${value}")`);
   return Math.round(ms);
 }
 
@@ -72,19 +73,22 @@ export function parseDuration(field: string, value: string | number): number {
 export function parseSize(field: string, value: string | number): number {
   const match = /^(\d+)\s*([bkmg])?(?:ib)?$/i.exec(String(value).trim());
   const bytes = match ? Number(match[1]) * (SIZE_UNITS[(match[2] ?? '').toLowerCase()] ?? Number.NaN) : Number.NaN;
-  if (!Number.isSafeInteger(bytes) || bytes < MIN_CHUNK_SIZE) throw usageError(`${field} must be a size of at least 4K, such as 64K or 8M (got "${value}")`);
+  if (!Number.isSafeInteger(bytes) || bytes < MIN_CHUNK_SIZE)
+    throw usageError(`${field} must be a size of at least 4K, such as 64K or 8M (got "${value}")`);
   return bytes;
 }
 
 export function parseWorkers(value: string | number): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS) throw usageError(`--workers must be an integer from 1 to ${MAX_WORKERS} (got "${value}")`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS)
+    throw usageError(`--workers must be an integer from 1 to ${MAX_WORKERS} (got "${value}")`);
   return n;
 }
 
 export function parseMaxDelete(value: string | number): number {
   const n = Number(value);
-  if (String(value).trim() === '' || !Number.isSafeInteger(n) || n < 0) throw usageError(`--max-delete must be a whole number of entries, 0 or more (got "${value}")`);
+  if (String(value).trim() === '' || !Number.isSafeInteger(n) || n < 0)
+    throw usageError(`--max-delete must be a whole number of entries, 0 or more (got "${value}")`);
   return n;
 }
 
@@ -138,10 +142,12 @@ function checkOutputFile(what: string, path: string, replicas: readonly string[]
   const stat = statIfExists(path);
   if (stat?.isDirectory()) throw usageError(`${what} ${path} is a directory`);
   const real = realPathOf(path);
-  if (replicas.some((replica) => isWithin(real, replica))) throw usageError(`${what} ${path} is inside the replica, which must hold only what the source holds`);
+  if (replicas.some((replica) => isWithin(real, replica)))
+    throw usageError(`${what} ${path} is inside the replica, which must hold only what the source holds`);
   let existing = stat ? path : dirname(path);
   while (!statIfExists(existing)) existing = dirname(existing);
-  if (stat === undefined && !statSync(existing).isDirectory()) throw usageError(`${what} ${path} cannot be created: ${existing} is not a directory`);
+  if (stat === undefined && !statSync(existing).isDirectory())
+    throw usageError(`${what} ${path} cannot be created: ${existing} is not a directory`);
   try {
     accessSync(existing, constants.W_OK);
   } catch {
@@ -161,7 +167,14 @@ function within<T>(where: string, fn: () => T): T {
 }
 
 /** Validates one folder pair and its settings. */
-export function resolveJob(name: string, source: string, replica: string, settings: JobSettings, dryRun: boolean, where = ''): ResolvedJob {
+export function resolveJob(
+  name: string,
+  source: string,
+  replica: string,
+  settings: JobSettings,
+  dryRun: boolean,
+  where = '',
+): ResolvedJob {
   return within(where, () => {
     const realSource = checkSource(resolve(source));
     const exclude = settings.exclude ?? [];
@@ -187,7 +200,10 @@ function checkOverlaps(jobs: readonly ResolvedJob[], label: (i: number) => strin
   jobs.forEach((job, i) => {
     jobs.forEach((other, j) => {
       if (i === j) return;
-      for (const [what, path] of [['source', other.source], ['replica', other.replica]] as const) {
+      for (const [what, path] of [
+        ['source', other.source],
+        ['replica', other.replica],
+      ] as const) {
         if (what === 'replica' && j < i) continue;
         if (job.replica === path || isWithin(job.replica, path) || isWithin(path, job.replica)) {
           throw usageError(`${label(i)}: replica ${job.replica} overlaps the ${what} of ${label(j)} (${path})`);
@@ -204,13 +220,23 @@ export function resolveOptions(user: UserOptions): ResolvedOptions {
   let jobs: ResolvedJob[];
   let global: UserOptions = user;
   if (user.config !== undefined) {
-    if (user.source !== undefined) throw usageError('--config takes the folder pairs from the file: give no <source> <replica> with it');
+    if (user.source !== undefined)
+      throw usageError('--config takes the folder pairs from the file: give no <source> <replica> with it');
     const config = loadConfig(resolve(user.config));
     // Flags given on the command line override the file's top-level settings and apply to every job.
     global = { ...config.defaults, ...definedOnly(user) };
     const overrides = definedOnly(pickJobSettings(user));
     const label = (i: number): string => jobLabel(i, config.jobs[i]?.name);
-    jobs = config.jobs.map((job, i) => resolveJob(job.name ?? `job${i + 1}`, job.source, job.replica, { ...pickJobSettings(config.defaults), ...job, ...overrides }, dryRun, label(i)));
+    jobs = config.jobs.map((job, i) =>
+      resolveJob(
+        job.name ?? `job${i + 1}`,
+        job.source,
+        job.replica,
+        { ...pickJobSettings(config.defaults), ...job, ...overrides },
+        dryRun,
+        label(i),
+      ),
+    );
     const names = new Set<string>();
     jobs.forEach((job, i) => {
       if (names.has(job.name)) throw usageError(`${label(i)}: name "${job.name}" is used by another job`);
@@ -218,8 +244,10 @@ export function resolveOptions(user: UserOptions): ResolvedOptions {
     });
     checkOverlaps(jobs, label);
   } else {
-    if (user.source === undefined || user.source === '') throw usageError('missing <source>: usage is replisync <source> <replica> [log-file] [interval]');
-    if (user.replica === undefined || user.replica === '') throw usageError('missing <replica>: usage is replisync <source> <replica> [log-file] [interval]');
+    if (user.source === undefined || user.source === '')
+      throw usageError('missing <source>: usage is replisync <source> <replica> [log-file] [interval]');
+    if (user.replica === undefined || user.replica === '')
+      throw usageError('missing <replica>: usage is replisync <source> <replica> [log-file] [interval]');
     jobs = [resolveJob('', user.source, user.replica, user, dryRun)];
   }
   const replicas = jobs.map((j) => j.replica);
@@ -227,14 +255,23 @@ export function resolveOptions(user: UserOptions): ResolvedOptions {
     jobs,
     logFile: global.logFile === undefined ? undefined : checkOutputFile('log file', resolve(global.logFile), replicas),
     report: global.report === undefined ? undefined : checkOutputFile('report file', resolve(global.report), replicas),
-    statsIntervalMs: global.statsInterval === undefined ? undefined : parseDuration('--stats-interval', global.statsInterval),
+    statsIntervalMs:
+      global.statsInterval === undefined ? undefined : parseDuration('--stats-interval', global.statsInterval),
     once: user.once ?? false,
     workers: global.workers === undefined ? availableParallelism() : parseWorkers(global.workers),
     verbosity: user.quiet ? 'quiet' : user.verbose ? 'verbose' : 'normal',
   };
 }
 
-const JOB_SETTINGS = ['interval', 'checksum', 'chunkSize', 'allowEmptySource', 'maxDelete', 'exclude', 'deleteExcluded'] as const;
+const JOB_SETTINGS = [
+  'interval',
+  'checksum',
+  'chunkSize',
+  'allowEmptySource',
+  'maxDelete',
+  'exclude',
+  'deleteExcluded',
+] as const;
 
 function pickJobSettings(from: JobSettings): JobSettings {
   return Object.fromEntries(JOB_SETTINGS.map((k) => [k, from[k]])) as JobSettings;
@@ -242,5 +279,7 @@ function pickJobSettings(from: JobSettings): JobSettings {
 
 /** Drops unset and false values, so that they do not override a file's settings. */
 function definedOnly<T extends object>(from: T): Partial<T> {
-  return Object.fromEntries(Object.entries(from).filter(([, v]) => v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0))) as Partial<T>;
+  return Object.fromEntries(
+    Object.entries(from).filter(([, v]) => v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0)),
+  ) as Partial<T>;
 }

@@ -43,18 +43,34 @@ export type Verdicts = ReadonlyMap<string, boolean>;
 const sameMode = (a: Entry, b: Entry): boolean => a.mode === b.mode;
 
 /** A plan that does nothing. */
-export const emptyPlan = (): Plan => ({ clear: [], dirs: [], transfers: [], deletes: [], dirMeta: [], restamp: [], skipped: [], leftovers: [] });
+export const emptyPlan = (): Plan => ({
+  clear: [],
+  dirs: [],
+  transfers: [],
+  deletes: [],
+  dirMeta: [],
+  restamp: [],
+  skipped: [],
+  leftovers: [],
+});
 
 /** Same-size file pairs whose content must be hashed before they can be planned. */
 export function pairsToHash(source: Snapshot, replica: Snapshot, options: PlanOptions): Entry[] {
   const pairs: Entry[] = [];
   march(source, replica, (s, r) => {
-    if (s?.kind === 'file' && r?.kind === 'file' && r.size === s.size && (options.checksum || !sameMtime(s.mtimeMs, r.mtimeMs))) pairs.push(s);
+    if (
+      s?.kind === 'file' &&
+      r?.kind === 'file' &&
+      r.size === s.size &&
+      (options.checksum || !sameMtime(s.mtimeMs, r.mtimeMs))
+    )
+      pairs.push(s);
   });
   return pairs;
 }
 
-const parentOf = (path: string): string | undefined => (path === '' ? undefined : path.slice(0, Math.max(0, path.lastIndexOf('/'))));
+const parentOf = (path: string): string | undefined =>
+  path === '' ? undefined : path.slice(0, Math.max(0, path.lastIndexOf('/')));
 const nameOf = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
 
 /**
@@ -147,8 +163,11 @@ function compare(s: Entry, r: Entry, options: PlanOptions, verdicts: Verdicts): 
 export function limitDeletes(p: Plan, max: number): { plan: Plan; withheld: number } {
   const removals = p.clear.length + p.deletes.length;
   if (removals <= max) return { plan: p, withheld: 0 };
-  const replaced = [...p.dirs, ...p.transfers].filter((a) => a.op === 'update' && a.change === 'kind').map((a) => `${a.entry.path}/`);
-  const keep = (a: Action): boolean => !(a.op === 'update' && a.change === 'kind') && !replaced.some((prefix) => a.entry.path.startsWith(prefix));
+  const replaced = [...p.dirs, ...p.transfers]
+    .filter((a) => a.op === 'update' && a.change === 'kind')
+    .map((a) => `${a.entry.path}/`);
+  const keep = (a: Action): boolean =>
+    !(a.op === 'update' && a.change === 'kind') && !replaced.some((prefix) => a.entry.path.startsWith(prefix));
   return {
     plan: { ...p, clear: [], deletes: [], dirs: p.dirs.filter(keep), transfers: p.transfers.filter(keep) },
     withheld: removals,

@@ -29,7 +29,13 @@ export interface RunResult {
  * skipped; the other jobs go on. With a single job and `--once` the refusal is thrown, to
  * end the run with its one-line message.
  */
-export async function runJobs(pool: WorkerPool, options: ResolvedOptions, log: Logger, control: RunControl, bar?: Progress): Promise<RunResult> {
+export async function runJobs(
+  pool: WorkerPool,
+  options: ResolvedOptions,
+  log: Logger,
+  control: RunControl,
+  bar?: Progress,
+): Promise<RunResult> {
   const report = options.report === undefined ? undefined : openReport(options.report);
   const stats = options.jobs.map((job) => new JobStats(job.name));
   const logStats = (): void => stats.forEach((s) => log.info(s.format()));
@@ -59,7 +65,9 @@ export async function runJobs(pool: WorkerPool, options: ResolvedOptions, log: L
   try {
     options.jobs.forEach((job, i) => {
       const every = options.once ? '' : `, every ${job.intervalMs / 1000}s`;
-      logs[i]?.info(`replisync ${job.source} → ${job.replica}${every} with ${options.workers} workers${job.dryRun ? ' (dry run)' : ''}`);
+      logs[i]?.info(
+        `replisync ${job.source} → ${job.replica}${every} with ${options.workers} workers${job.dryRun ? ' (dry run)' : ''}`,
+      );
     });
     if (options.once) {
       for (const [i, job] of options.jobs.entries()) if (!control.signal.aborted) await cycleOf(job, i)();
@@ -80,6 +88,9 @@ function openReport(path: string): ReportWriter {
     makeDirs(dirname(path));
     return new ReportWriter(path);
   } catch (error) {
-    throw new ReplisyncError('fatal', `cannot open report file ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ReplisyncError(
+      'fatal',
+      `cannot open report file ${path}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }

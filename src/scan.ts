@@ -56,7 +56,13 @@ export class ListingSink implements Sink {
       const entries: Entry[] = [];
       for (const end = at + (encoded.counts[d] as number); at < end; at++) {
         const kind = KINDS[encoded.kinds[at] as number] as Kind;
-        const entry: Entry = { path: paths[at] as string, kind, size: encoded.sizes[at] as number, mtimeMs: encoded.mtimes[at] as number, mode: encoded.modes[at] as number };
+        const entry: Entry = {
+          path: paths[at] as string,
+          kind,
+          size: encoded.sizes[at] as number,
+          mtimeMs: encoded.mtimes[at] as number,
+          mode: encoded.modes[at] as number,
+        };
         entries.push(kind === 'symlink' ? { ...entry, target: encoded.targets[link++] as string } : entry);
       }
       this.#listings.set(dir, entries);
@@ -118,11 +124,18 @@ class ColumnSink implements Sink {
   }
 }
 
-const kindOf = (stat: Stats): Kind => (stat.isFile() ? 'file' : stat.isDirectory() ? 'dir' : stat.isSymbolicLink() ? 'symlink' : 'special');
+const kindOf = (stat: Stats): Kind =>
+  stat.isFile() ? 'file' : stat.isDirectory() ? 'dir' : stat.isSymbolicLink() ? 'symlink' : 'special';
 
 function entryOf(path: string, stat: Stats, abs: string): Entry {
   const kind = kindOf(stat);
-  const entry: Entry = { path, kind, size: kind === 'file' ? stat.size : 0, mtimeMs: stat.mtimeMs, mode: stat.mode & 0o7777 };
+  const entry: Entry = {
+    path,
+    kind,
+    size: kind === 'file' ? stat.size : 0,
+    mtimeMs: stat.mtimeMs,
+    mode: stat.mode & 0o7777,
+  };
   // readlink here: if it fails the entry is reported unreadable, not half-recorded.
   return kind === 'symlink' ? { ...entry, target: readlinkSync(abs) } : entry;
 }
@@ -155,7 +168,8 @@ function list(root: string, dir: string, exclude: Exclude | undefined, failures:
     try {
       // Undefined means it vanished since readdir: absent, not an error.
       const stat = lstatSync(childAbs, { throwIfNoEntry: false });
-      if (stat && (exclude === undefined || !exclude(childRel, stat.isDirectory()))) entries.push(entryOf(childRel, stat, childAbs));
+      if (stat && (exclude === undefined || !exclude(childRel, stat.isDirectory())))
+        entries.push(entryOf(childRel, stat, childAbs));
     } catch (error) {
       failures.push({ path: childRel, cause: describeCause(error) });
     }
@@ -171,12 +185,24 @@ const stopped = (stop: Int32Array | undefined): boolean => stop !== undefined &&
  * share, stops where a helper walking from the back has got to (see share.ts), then closes
  * it: whether it finished or met the helper, no directory is left between the two ends.
  */
-export function* walkFront(root: string, exclude: Exclude | undefined, sink: Sink, share?: WalkShare, stop?: Int32Array): Generator<void, void, undefined> {
+export function* walkFront(
+  root: string,
+  exclude: Exclude | undefined,
+  sink: Sink,
+  share?: WalkShare,
+  stop?: Int32Array,
+): Generator<void, void, undefined> {
   yield* front(root, exclude, sink, share, stop);
   if (share !== undefined) closeFront(share);
 }
 
-function* front(root: string, exclude: Exclude | undefined, sink: Sink, share: WalkShare | undefined, stop: Int32Array | undefined): Generator<void, void, undefined> {
+function* front(
+  root: string,
+  exclude: Exclude | undefined,
+  sink: Sink,
+  share: WalkShare | undefined,
+  stop: Int32Array | undefined,
+): Generator<void, void, undefined> {
   const claim = (dir: string): boolean => !stopped(stop) && (share === undefined || claimFront(share, dir));
   if (!claim('')) return;
   const top = rootEntry(root);
@@ -198,7 +224,13 @@ function* front(root: string, exclude: Exclude | undefined, sink: Sink, share: W
 }
 
 /** Helps a front walk from the back: lists directories in reverse walk order until it meets the front. */
-export function* walkBack(root: string, exclude: Exclude | undefined, sink: Sink, share: WalkShare, stop?: Int32Array): Generator<void, void, undefined> {
+export function* walkBack(
+  root: string,
+  exclude: Exclude | undefined,
+  sink: Sink,
+  share: WalkShare,
+  stop?: Int32Array,
+): Generator<void, void, undefined> {
   if (!backOpen(share) || stopped(stop)) return;
   const top = rootEntry(root);
   if (top?.kind === 'dir') yield* back(root, '', exclude, sink, share, stop, top);
@@ -209,7 +241,15 @@ export function* walkBack(root: string, exclude: Exclude | undefined, sink: Sink
  * Lists `dir`, then everything below it from the last directory to the first, then claims
  * `dir` itself: its listing is only kept once claimed. False once it has met the front.
  */
-function* back(root: string, dir: string, exclude: Exclude | undefined, sink: Sink, share: WalkShare, stop: Int32Array | undefined, top?: Entry): Generator<void, boolean, undefined> {
+function* back(
+  root: string,
+  dir: string,
+  exclude: Exclude | undefined,
+  sink: Sink,
+  share: WalkShare,
+  stop: Int32Array | undefined,
+  top?: Entry,
+): Generator<void, boolean, undefined> {
   if (!backOpen(share) || stopped(stop)) return false;
   const failures: ScanFailure[] = [];
   const entries = list(root, dir, exclude, failures);

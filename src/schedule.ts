@@ -5,7 +5,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * that overruns is followed at once by the next, never overlapped. Resolves when `signal`
  * aborts: the cycle in flight finishes first, and no new one starts.
  */
-export async function runPeriodically(intervalMs: number, cycle: () => Promise<void>, signal: AbortSignal): Promise<void> {
+export async function runPeriodically(
+  intervalMs: number,
+  cycle: () => Promise<void>,
+  signal: AbortSignal,
+): Promise<void> {
   while (!signal.aborted) {
     const started = Date.now();
     await cycle();

@@ -19,7 +19,8 @@ const NONE = -1;
 // A relative path longer than this would not fit in PATH_MAX once joined to its root, so it
 // could not be listed anyway.
 const MAX_PATH = 4096;
-const slot = (share: WalkShare, side: number): Uint16Array => new Uint16Array(share, HEADER * 4 + (side - FRONT) * MAX_PATH * 2, MAX_PATH);
+const slot = (share: WalkShare, side: number): Uint16Array =>
+  new Uint16Array(share, HEADER * 4 + (side - FRONT) * MAX_PATH * 2, MAX_PATH);
 
 export function newShare(): WalkShare {
   const share = new SharedArrayBuffer(HEADER * 4 + 2 * MAX_PATH * 2);

@@ -1,11 +1,21 @@
-import { ReplisyncError } from './errors.js';
 import { compareContents } from './compare.js';
-import { bytesOf, describe, emptyOutcome, execute, recordFailure, showPath, tally, type Failure, type Outcome } from './execute.js';
+import { ReplisyncError } from './errors.js';
+import {
+  bytesOf,
+  describe,
+  emptyOutcome,
+  execute,
+  type Failure,
+  type Outcome,
+  recordFailure,
+  showPath,
+  tally,
+} from './execute.js';
+import { compileExcludes } from './filter.js';
 import type { Logger } from './log.js';
-import { emptyPlan, limitDeletes, pairsToHash, plan, type Action, type Plan } from './plan.js';
+import { type Action, emptyPlan, limitDeletes, type Plan, pairsToHash, plan } from './plan.js';
 import type { WorkerPool } from './pool.js';
 import type { Progress } from './progress.js';
-import { compileExcludes } from './filter.js';
 import { drainYielding, ListingSink, walkBack, walkFront } from './scan.js';
 import { backShare, newShare } from './share.js';
 
@@ -44,14 +54,22 @@ export const planActions = (p: Plan): Action[] => [...p.clear, ...p.dirs, ...p.t
  * hashing early; what they saw is then partial (a source seen in part, pairs left uncompared),
  * so a stopped cycle plans nothing.
  */
-export async function planCycle(pool: WorkerPool, options: PlanCycleOptions, log: Logger, stop?: Int32Array): Promise<{ plan: Plan; scanned: number; failures: Failure[] }> {
+export async function planCycle(
+  pool: WorkerPool,
+  options: PlanCycleOptions,
+  log: Logger,
+  stop?: Int32Array,
+): Promise<{ plan: Plan; scanned: number; failures: Failure[] }> {
   const started = performance.now();
   // The replica is scanned whole with --delete-excluded, so that what is excluded shows as replica-only.
   const replicaExclude = options.deleteExcluded ? [] : options.exclude;
   const stopped = (): boolean => stop !== undefined && Atomics.load(stop, 0) === 1;
   const nothing = { plan: emptyPlan(), scanned: 0, failures: [] };
   const shares = { source: newShare(), replica: newShare() };
-  const pooled = pool.scan({ walk: { root: options.replica, exclude: replicaExclude, share: shares.replica, stop }, help: { root: options.source, exclude: options.exclude, share: shares.source, stop } });
+  const pooled = pool.scan({
+    walk: { root: options.replica, exclude: replicaExclude, share: shares.replica, stop },
+    help: { root: options.source, exclude: options.exclude, share: shares.source, stop },
+  });
   // Handled here so that a failing pool scan is never unhandled while the coordinator walks; awaited below.
   pooled.catch(() => undefined);
   const sourceSink = new ListingSink();
@@ -69,21 +87,39 @@ export async function planCycle(pool: WorkerPool, options: PlanCycleOptions, log
   const source = sourceSink.snapshot(options.source);
   const replica = replicaSink.snapshot(options.replica);
   const scanned = performance.now();
-  if (source.entries[0]?.kind !== 'dir') throw new ReplisyncError('fatal', `source ${options.source} is no longer a directory`);
-  if (!options.allowEmptySource && source.entries.length === 1 && source.unreadable.length === 0 && replica.entries.length > 1) {
-    throw new ReplisyncError('fatal', `source ${options.source} is empty but the replica is not: refusing to delete everything (is a disk not mounted?); pass --allow-empty-source to allow it`);
+  if (source.entries[0]?.kind !== 'dir')
+    throw new ReplisyncError('fatal', `source ${options.source} is no longer a directory`);
+  if (
+    !options.allowEmptySource &&
+    source.entries.length === 1 &&
+    source.unreadable.length === 0 &&
+    replica.entries.length > 1
+  ) {
+    throw new ReplisyncError(
+      'fatal',
+      `source ${options.source} is empty but the replica is not: refusing to delete everything (is a disk not mounted?); pass --allow-empty-source to allow it`,
+    );
   }
-  const failures = [...source.unreadable, ...replica.unreadable].map((f) => ({ path: f.path === '' ? '.' : f.path, cause: f.cause }));
+  const failures = [...source.unreadable, ...replica.unreadable].map((f) => ({
+    path: f.path === '' ? '.' : f.path,
+    cause: f.cause,
+  }));
   for (const failure of failures) log.error(`cannot read ${showPath(failure.path)}: ${failure.cause}`);
   const pairs = pairsToHash(source, replica, options);
-  const { verdicts, unreadable } = await compareContents(pool, options.source, options.replica, pairs, { chunkSize: options.chunkSize, stop });
+  const { verdicts, unreadable } = await compareContents(pool, options.source, options.replica, pairs, {
+    chunkSize: options.chunkSize,
+    stop,
+  });
   if (stopped()) return nothing;
   // A pair that could not be compared is copied: the copy either succeeds or reports the real cause.
   for (const [path, cause] of unreadable) log.debug(`cannot compare ${showPath(path)}: ${cause}`);
   const compared = performance.now();
   const result = plan(source, replica, options, verdicts);
-  log.debug(`scan ${(scanned - started).toFixed(0)} ms, compare ${pairs.length} pairs ${(compared - scanned).toFixed(0)} ms, plan ${(performance.now() - compared).toFixed(0)} ms`);
-  for (const entry of result.skipped) log.warn(`skip special ${showPath(entry.path)}: FIFOs, sockets and devices are not copied`);
+  log.debug(
+    `scan ${(scanned - started).toFixed(0)} ms, compare ${pairs.length} pairs ${(compared - scanned).toFixed(0)} ms, plan ${(performance.now() - compared).toFixed(0)} ms`,
+  );
+  for (const entry of result.skipped)
+    log.warn(`skip special ${showPath(entry.path)}: FIFOs, sockets and devices are not copied`);
   return { plan: result, scanned: source.entries.length, failures };
 }
 
@@ -93,15 +129,35 @@ const MiB = 1024 * 1024;
 
 /** The options of a cycle with every default filled in, for the library and its tests. */
 export function cycleOptions(source: string, replica: string, overrides: Partial<CycleOptions> = {}): CycleOptions {
-  return { source, replica, checksum: false, chunkSize: 8 * MiB, dryRun: false, allowEmptySource: false, maxDelete: undefined, exclude: [], deleteExcluded: false, ...overrides };
+  return {
+    source,
+    replica,
+    checksum: false,
+    chunkSize: 8 * MiB,
+    dryRun: false,
+    allowEmptySource: false,
+    maxDelete: undefined,
+    exclude: [],
+    deleteExcluded: false,
+    ...overrides,
+  };
 }
 
 /** One cycle: plan, then execute (or, in a dry run, report what would be done), then log a summary. */
-export async function runCycle(pool: WorkerPool, options: CycleOptions, log: Logger, stop: Int32Array, progress?: { job: string; bar: Progress }): Promise<CycleReport> {
+export async function runCycle(
+  pool: WorkerPool,
+  options: CycleOptions,
+  log: Logger,
+  stop: Int32Array,
+  progress?: { job: string; bar: Progress },
+): Promise<CycleReport> {
   const startedAt = new Date();
   const started = performance.now();
   const planned = await planCycle(pool, options, log, stop);
-  const { plan: toRun, withheld } = options.maxDelete === undefined ? { plan: planned.plan, withheld: 0 } : limitDeletes(planned.plan, options.maxDelete);
+  const { plan: toRun, withheld } =
+    options.maxDelete === undefined
+      ? { plan: planned.plan, withheld: 0 }
+      : limitDeletes(planned.plan, options.maxDelete);
   const maxDeleteError = `--max-delete ${options.maxDelete}: this cycle would delete ${withheld} entries, so it deletes none (and makes no kind change)`;
   if (withheld > 0) log.error(maxDeleteError);
   let outcome: Outcome;
@@ -115,17 +171,33 @@ export async function runCycle(pool: WorkerPool, options: CycleOptions, log: Log
     const bar = progress?.bar;
     if (bar) {
       const actions = planActions(toRun);
-      bar.begin(progress.job, actions.length, actions.reduce((sum, a) => sum + bytesOf(a), 0));
+      bar.begin(
+        progress.job,
+        actions.length,
+        actions.reduce((sum, a) => sum + bytesOf(a), 0),
+      );
     }
     try {
-      outcome = await execute(toRun, { pool, sourceRoot: options.source, replicaRoot: options.replica, log, stop, onProgress: bar && ((n, b) => bar.advance(n, b)) });
+      outcome = await execute(toRun, {
+        pool,
+        sourceRoot: options.source,
+        replicaRoot: options.replica,
+        log,
+        stop,
+        onProgress: bar && ((n, b) => bar.advance(n, b)),
+      });
     } finally {
       bar?.end();
     }
   }
   for (const failure of planned.failures) recordFailure(outcome, failure.path, failure.cause);
   if (withheld > 0) recordFailure(outcome, '.', maxDeleteError);
-  const report: CycleReport = { ...outcome, scanned: planned.scanned, started: startedAt, durationMs: performance.now() - started };
+  const report: CycleReport = {
+    ...outcome,
+    scanned: planned.scanned,
+    started: startedAt,
+    durationMs: performance.now() - started,
+  };
   log.info(summarize(report, options.dryRun));
   return report;
 }

@@ -5,7 +5,11 @@ import { batches } from '../src/batch.js';
 const size = (n: number): number => n;
 
 test('groups stay within the byte and item limits, in order', () => {
-  assert.equal(batches([3, 3, 3, 1, 1, 1, 1], size, 6, 3), [[3, 3], [3, 1, 1], [1, 1]]);
+  assert.equal(batches([3, 3, 3, 1, 1, 1, 1], size, 6, 3), [
+    [3, 3],
+    [3, 1, 1],
+    [1, 1],
+  ]);
 });
 
 test('an item bigger than the byte limit goes alone', () => {

@@ -1,11 +1,16 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CLI, removeDir, rsyncDiff, runCli, startCli, tempDir, writeTree } from './helpers.js';
 
-const Cli = suite<{ dir: string; src: string; rep: string; log: string }>('cli', { dir: '', src: '', rep: '', log: '' });
+const Cli = suite<{ dir: string; src: string; rep: string; log: string }>('cli', {
+  dir: '',
+  src: '',
+  rep: '',
+  log: '',
+});
 Cli.before.each((ctx) => {
   ctx.dir = tempDir();
   ctx.src = join(ctx.dir, 'src');
@@ -17,27 +22,36 @@ Cli.after.each((ctx) => removeDir(ctx.dir));
 
 const ISO = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z';
 
-Cli('the classic form with --once copies, logs each operation to console and file, exits 0', async ({ src, rep, log }) => {
-  const r = await runCli([src, rep, log, '10', '--once']);
-  assert.is(r.code, 0, r.stderr);
-  assert.is(rsyncDiff(src, rep), '');
-  const file = readFileSync(log, 'utf8');
-  for (const op of ['create dir .', 'create file a.txt', 'create dir d', 'create file d/b.txt']) {
-    assert.match(file, new RegExp(`^${ISO} ${op}$`, 'm'));
-    assert.match(r.stdout, new RegExp(`^${ISO} ${op}$`, 'm'));
-  }
-  assert.match(file, new RegExp(`^${ISO} cycle done: 5 scanned, 5 created, 0 updated, 0 deleted, 0 failed, 0\\.0 MiB copied in \\d+\\.\\d\\ds \\([\\d.]+ MiB/s\\)$`, 'm'));
+Cli(
+  'the classic form with --once copies, logs each operation to console and file, exits 0',
+  async ({ src, rep, log }) => {
+    const r = await runCli([src, rep, log, '10', '--once']);
+    assert.is(r.code, 0, r.stderr);
+    assert.is(rsyncDiff(src, rep), '');
+    const file = readFileSync(log, 'utf8');
+    for (const op of ['create dir .', 'create file a.txt', 'create dir d', 'create file d/b.txt']) {
+      assert.match(file, new RegExp(`^${ISO} ${op}$`, 'm'));
+      assert.match(r.stdout, new RegExp(`^${ISO} ${op}$`, 'm'));
+    }
+    assert.match(
+      file,
+      new RegExp(
+        `^${ISO} cycle done: 5 scanned, 5 created, 0 updated, 0 deleted, 0 failed, 0\\.0 MiB copied in \\d+\\.\\d\\ds \\([\\d.]+ MiB/s\\)$`,
+        'm',
+      ),
+    );
 
-  writeFileSync(join(src, 'a.txt'), 'changed');
-  removeDir(join(src, 'old.txt'));
-  const again = await runCli([src, rep, '--log-file', log, '--once', '--quiet']);
-  assert.is(again.code, 0);
-  assert.is(again.stdout, '', 'quiet keeps the console silent');
-  const appended = readFileSync(log, 'utf8');
-  assert.ok(appended.startsWith(file), 'the log file is appended to, never truncated');
-  assert.match(appended, new RegExp(`^${ISO} update file a.txt \\(content\\)$`, 'm'));
-  assert.match(appended, new RegExp(`^${ISO} delete file old.txt$`, 'm'));
-});
+    writeFileSync(join(src, 'a.txt'), 'changed');
+    removeDir(join(src, 'old.txt'));
+    const again = await runCli([src, rep, '--log-file', log, '--once', '--quiet']);
+    assert.is(again.code, 0);
+    assert.is(again.stdout, '', 'quiet keeps the console silent');
+    const appended = readFileSync(log, 'utf8');
+    assert.ok(appended.startsWith(file), 'the log file is appended to, never truncated');
+    assert.match(appended, new RegExp(`^${ISO} update file a.txt \\(content\\)$`, 'm'));
+    assert.match(appended, new RegExp(`^${ISO} delete file old.txt$`, 'm'));
+  },
+);
 
 Cli('--dry-run prints what would change and changes nothing', async ({ src, rep }) => {
   const r = await runCli([src, rep, '--once', '--dry-run']);
@@ -49,13 +63,41 @@ Cli('--dry-run prints what would change and changes nothing', async ({ src, rep 
 const badInputs: Array<[string, (c: { dir: string; src: string; rep: string }) => string[], RegExp]> = [
   ['no arguments', () => [], /^replisync: missing <source> and <replica>/],
   ['missing source', ({ dir, rep }) => [join(dir, 'nope'), rep, '--once'], /^replisync: source .*nope does not exist$/],
-  ['replica inside source', ({ src }) => [src, join(src, 'd/r'), '--once'], /^replisync: replica .* is inside the source /],
-  ['bad interval', ({ src, rep }) => [src, rep, 'x.log', 'never'], /^replisync: interval must be a positive duration such as 10, 10s, 5m or 1h \(got "never"\)$/],
-  ['log file is a directory', ({ dir, src, rep }) => [src, rep, dir, '--once'], /^replisync: log file .* is a directory$/],
-  ['unknown flag', ({ src, rep }) => [src, rep, '--frobnicate'], /^replisync: Unknown option `--frobnicate` \(see --help\)$/],
-  ['bad worker count', ({ src, rep }) => [src, rep, '--workers', '0'], /^replisync: --workers must be an integer from 1 to 256 \(got "0"\)$/],
-  ['bad chunk size', ({ src, rep }) => [src, rep, '--chunk-size', 'big'], /^replisync: --chunk-size must be a size of at least 4K/],
-  ['interval given twice', ({ src, rep }) => [src, rep, 'l.log', '5', '--interval', '6'], /^replisync: interval given twice/],
+  [
+    'replica inside source',
+    ({ src }) => [src, join(src, 'd/r'), '--once'],
+    /^replisync: replica .* is inside the source /,
+  ],
+  [
+    'bad interval',
+    ({ src, rep }) => [src, rep, 'x.log', 'never'],
+    /^replisync: interval must be a positive duration such as 10, 10s, 5m or 1h \(got "never"\)$/,
+  ],
+  [
+    'log file is a directory',
+    ({ dir, src, rep }) => [src, rep, dir, '--once'],
+    /^replisync: log file .* is a directory$/,
+  ],
+  [
+    'unknown flag',
+    ({ src, rep }) => [src, rep, '--frobnicate'],
+    /^replisync: Unknown option `--frobnicate` \(see --help\)$/,
+  ],
+  [
+    'bad worker count',
+    ({ src, rep }) => [src, rep, '--workers', '0'],
+    /^replisync: --workers must be an integer from 1 to 256 \(got "0"\)$/,
+  ],
+  [
+    'bad chunk size',
+    ({ src, rep }) => [src, rep, '--chunk-size', 'big'],
+    /^replisync: --chunk-size must be a size of at least 4K/,
+  ],
+  [
+    'interval given twice',
+    ({ src, rep }) => [src, rep, 'l.log', '5', '--interval', '6'],
+    /^replisync: interval given twice/,
+  ],
 ];
 for (const [name, args, message] of badInputs) {
   Cli(`bad input exits 2 with one line and touches nothing: ${name}`, async (ctx) => {
@@ -72,7 +114,18 @@ for (const [name, args, message] of badInputs) {
 Cli('--help lists every flag and exits 0', async () => {
   const r = await runCli(['--help']);
   assert.is(r.code, 0);
-  for (const flag of ['--log-file', '--interval', '--once', '--workers', '--checksum', '--chunk-size', '--dry-run', '--quiet', '--verbose']) assert.ok(r.stdout.includes(flag), flag);
+  for (const flag of [
+    '--log-file',
+    '--interval',
+    '--once',
+    '--workers',
+    '--checksum',
+    '--chunk-size',
+    '--dry-run',
+    '--quiet',
+    '--verbose',
+  ])
+    assert.ok(r.stdout.includes(flag), flag);
 });
 
 Cli('a failed entry is logged with its cause, the rest is copied, and --once exits 1', async ({ src, rep }) => {
@@ -80,7 +133,10 @@ Cli('a failed entry is logged with its cause, the rest is copied, and --once exi
   chmodSync(join(src, 'secret'), 0o000);
   const r = await runCli([src, rep, '--once'], undefined, { unprivileged: true });
   assert.is(r.code, 1, r.stderr);
-  assert.match(r.stderr, new RegExp(`^${ISO} ERROR create file secret failed: EACCES: permission denied \\(copyfile\\)$`, 'm'));
+  assert.match(
+    r.stderr,
+    new RegExp(`^${ISO} ERROR create file secret failed: EACCES: permission denied \\(copyfile\\)$`, 'm'),
+  );
   assert.match(r.stdout, /5 created, 0 updated, 0 deleted, 1 failed/);
   assert.equal(readdirSync(rep).sort(), ['a.txt', 'd', 'old.txt']);
 });
@@ -99,23 +155,32 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-Cli('a console whose reader quits (| head) does not stop the sync: it finishes, exit 0, and the log file has every line', async ({ src, rep, log }) => {
-  const child = spawn(process.execPath, [CLI, src, rep, log, '10', '--once'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  // The reader is gone before the first line: every write to stdout fails with EPIPE.
-  child.stdout.destroy();
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  assert.is(code, 0, stderr);
-  assert.is(stderr, '');
-  assert.is(rsyncDiff(src, rep), '');
-  assert.match(readFileSync(log, 'utf8'), /create file d\/b\.txt\n.*cycle done: 5 scanned, 5 created/s);
-});
+Cli(
+  'a console whose reader quits (| head) does not stop the sync: it finishes, exit 0, and the log file has every line',
+  async ({ src, rep, log }) => {
+    const child = spawn(process.execPath, [CLI, src, rep, log, '10', '--once'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The reader is gone before the first line: every write to stdout fails with EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.is(code, 0, stderr);
+    assert.is(stderr, '');
+    assert.is(rsyncDiff(src, rep), '');
+    assert.match(readFileSync(log, 'utf8'), /create file d\/b\.txt\n.*cycle done: 5 scanned, 5 created/s);
+  },
+);
 
 Cli('a log file or report under /proc: a one-line error and exit 2, not a hang', ({ src, rep, log }) => {
   for (const [args, message] of [
-    [[src, rep, '/proc/replisync-test/sync.log', '10', '--once'], 'cannot open log file /proc/replisync-test/sync.log: ENOENT'],
-    [[src, rep, log, '10', '--once', '--report', '/proc/replisync-test/r.jsonl'], 'cannot open report file /proc/replisync-test/r.jsonl: ENOENT'],
+    [
+      [src, rep, '/proc/replisync-test/sync.log', '10', '--once'],
+      'cannot open log file /proc/replisync-test/sync.log: ENOENT',
+    ],
+    [
+      [src, rep, log, '10', '--once', '--report', '/proc/replisync-test/r.jsonl'],
+      'cannot open report file /proc/replisync-test/r.jsonl: ENOENT',
+    ],
   ] as const) {
     const run = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 10_000 });
     assert.is(run.status, 2, `killed after 10 s: ${String(run.signal)}`);

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createConsola, type LogObject } from 'consola/core';
 import type { Logger } from '../src/log.js';
 import { WorkerPool } from '../src/pool.js';
-import { cycleOptions, runCycle, type CycleOptions, type CycleReport } from '../src/sync.js';
+import { type CycleOptions, type CycleReport, cycleOptions, runCycle } from '../src/sync.js';
 
 export const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 
@@ -39,7 +39,9 @@ export function setMtime(path: string, seconds: number): void {
 
 /** What rsync, used as the oracle, would still change: empty when the replica is an exact copy. */
 export function rsyncDiff(source: string, replica: string): string {
-  return execFileSync('rsync', ['-rlptD', '-c', '-n', '-i', '--delete', `${source}/`, `${replica}/`], { encoding: 'utf8' });
+  return execFileSync('rsync', ['-rlptD', '-c', '-n', '-i', '--delete', `${source}/`, `${replica}/`], {
+    encoding: 'utf8',
+  });
 }
 
 /** A logger that keeps each message's text, so tests read what a user would see. */
@@ -56,13 +58,22 @@ export function captureLogger(): { log: Logger; lines: string[]; errors: string[
 }
 
 /** Runs one cycle on a private pool and returns its report and log. */
-export async function syncOnce(source: string, replica: string, options: Partial<CycleOptions> = {}): Promise<CycleReport & { lines: string[]; errors: string[] }> {
+export async function syncOnce(
+  source: string,
+  replica: string,
+  options: Partial<CycleOptions> = {},
+): Promise<CycleReport & { lines: string[]; errors: string[] }> {
   const pool = new WorkerPool(2, (error) => {
     throw error;
   });
   const { log, lines, errors } = captureLogger();
   try {
-    const report = await runCycle(pool, cycleOptions(source, replica, options), log, new Int32Array(new SharedArrayBuffer(4)));
+    const report = await runCycle(
+      pool,
+      cycleOptions(source, replica, options),
+      log,
+      new Int32Array(new SharedArrayBuffer(4)),
+    );
     return { ...report, lines, errors };
   } finally {
     await pool.close();
@@ -70,7 +81,8 @@ export async function syncOnce(source: string, replica: string, options: Partial
 }
 
 /** Operation lines of a cycle (create/update/delete), without the summary. */
-export const operations = (lines: string[]): string[] => lines.filter((l) => /^(\[dry-run\] )?(create|update|delete) /.test(l));
+export const operations = (lines: string[]): string[] =>
+  lines.filter((l) => /^(\[dry-run\] )?(create|update|delete) /.test(l));
 
 export interface CliResult {
   code: number | null;
@@ -82,7 +94,10 @@ export interface CliResult {
  * Root may read anything, and CI runs as root: for tests of permission errors the CLI runs as
  * root without the capabilities that bypass file permissions (so it still reaches the checkout).
  */
-const UNPRIVILEGED = process.getuid?.() === 0 ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', process.execPath] : [process.execPath];
+const UNPRIVILEGED =
+  process.getuid?.() === 0
+    ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', process.execPath]
+    : [process.execPath];
 
 export function runCli(args: string[], cwd?: string, { unprivileged = false } = {}): Promise<CliResult> {
   const [command, ...prefix] = unprivileged ? UNPRIVILEGED : [process.execPath];
@@ -97,7 +112,12 @@ export function runCli(args: string[], cwd?: string, { unprivileged = false } = 
 }
 
 /** Starts the CLI in the background; `waitFor` resolves when its stdout has matched the pattern `count` times. */
-export function startCli(args: string[]): { child: ChildProcess; output: () => string; waitFor: (pattern: RegExp, count?: number) => Promise<void>; exit: Promise<number | null> } {
+export function startCli(args: string[]): {
+  child: ChildProcess;
+  output: () => string;
+  waitFor: (pattern: RegExp, count?: number) => Promise<void>;
+  exit: Promise<number | null>;
+} {
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const waiters: Array<() => void> = [];

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { fileURLToPath } from 'node:url';
 import { configFields } from '../src/config.js';
 import type { ReportLine } from '../src/report.js';
 import { CLI, operations, removeDir, rsyncDiff, runCli, startCli, syncOnce, tempDir, writeTree } from './helpers.js';
@@ -20,31 +20,34 @@ const writeJobs = (dir: string, config: unknown): string => {
   return path;
 };
 
-J('a jobs file with three pairs converges each replica, with job names in the log and per-job settings', async ({ dir }) => {
-  writeTree(join(dir, 'photos'), { 'a.jpg': 'jpeg', 'b.tmp': 'scratch', 'album/c.jpg': 'c' });
-  writeTree(join(dir, 'docs'), { 'x.txt': 'x' });
-  writeTree(join(dir, 'code'), { 'main.ts': 'code', 'node_modules/dep/index.js': 'dep' });
-  const config = writeJobs(dir, {
-    logFile: 'logs/sync.log',
-    interval: '30s',
-    exclude: ['**/node_modules'],
-    jobs: [
-      { name: 'photos', source: 'photos', replica: 'backup/photos', exclude: ['*.tmp'] },
-      { name: 'docs', source: 'docs', replica: 'backup/docs', checksum: true },
-      { source: 'code', replica: 'backup/code' },
-    ],
-  });
-  const r = await runCli(['--config', config, '--once']);
-  assert.is(r.code, 0, r.stderr);
-  const log = readFileSync(join(dir, 'logs/sync.log'), 'utf8');
-  assert.match(log, /\[photos\] create file album\/c\.jpg/);
-  assert.match(log, /\[docs\] create file x\.txt/);
-  assert.match(log, /\[job3\] create file main\.ts/);
-  assert.ok(!existsSync(join(dir, 'backup/photos/b.tmp')), 'the job exclude applies');
-  assert.ok(!existsSync(join(dir, 'backup/code/node_modules')), 'the top-level exclude applies to every job');
-  assert.is(rsyncDiff(join(dir, 'docs'), join(dir, 'backup/docs')), '');
-  assert.is(rsyncDiff(join(dir, 'photos'), join(dir, 'backup/photos')).trim(), '>f+++++++++ b.tmp');
-});
+J(
+  'a jobs file with three pairs converges each replica, with job names in the log and per-job settings',
+  async ({ dir }) => {
+    writeTree(join(dir, 'photos'), { 'a.jpg': 'jpeg', 'b.tmp': 'scratch', 'album/c.jpg': 'c' });
+    writeTree(join(dir, 'docs'), { 'x.txt': 'x' });
+    writeTree(join(dir, 'code'), { 'main.ts': 'code', 'node_modules/dep/index.js': 'dep' });
+    const config = writeJobs(dir, {
+      logFile: 'logs/sync.log',
+      interval: '30s',
+      exclude: ['**/node_modules'],
+      jobs: [
+        { name: 'photos', source: 'photos', replica: 'backup/photos', exclude: ['*.tmp'] },
+        { name: 'docs', source: 'docs', replica: 'backup/docs', checksum: true },
+        { source: 'code', replica: 'backup/code' },
+      ],
+    });
+    const r = await runCli(['--config', config, '--once']);
+    assert.is(r.code, 0, r.stderr);
+    const log = readFileSync(join(dir, 'logs/sync.log'), 'utf8');
+    assert.match(log, /\[photos\] create file album\/c\.jpg/);
+    assert.match(log, /\[docs\] create file x\.txt/);
+    assert.match(log, /\[job3\] create file main\.ts/);
+    assert.ok(!existsSync(join(dir, 'backup/photos/b.tmp')), 'the job exclude applies');
+    assert.ok(!existsSync(join(dir, 'backup/code/node_modules')), 'the top-level exclude applies to every job');
+    assert.is(rsyncDiff(join(dir, 'docs'), join(dir, 'backup/docs')), '');
+    assert.is(rsyncDiff(join(dir, 'photos'), join(dir, 'backup/photos')).trim(), '>f+++++++++ b.tmp');
+  },
+);
 
 J('with --once, a job refused whole (empty source) does not stop the others; the run exits 2', async ({ dir }) => {
   writeTree(join(dir, 'empty'), {});
@@ -64,12 +67,46 @@ J('with --once, a job refused whole (empty source) does not stop the others; the
 });
 
 const refusals: Array<[string, (dir: string) => unknown, RegExp]> = [
-  ['a replica inside another job\'s source', (d) => ({ jobs: [{ name: 'a', source: join(d, 's1'), replica: join(d, 'r1') }, { name: 'b', source: join(d, 's2'), replica: join(d, 's1/inner') }] }), /^replisync: jobs\[1\] "b": replica .*s1\/inner overlaps the source of jobs\[0\] "a"/],
-  ['two jobs on one replica', (d) => ({ jobs: [{ name: 'a', source: join(d, 's1'), replica: join(d, 'r') }, { name: 'b', source: join(d, 's2'), replica: join(d, 'r') }] }), /^replisync: jobs\[0\] "a": replica .*\/r overlaps the replica of jobs\[1\] "b"/],
-  ['an unknown field', (d) => ({ jobs: [{ name: 'a', source: join(d, 's1'), replica: join(d, 'r'), intervall: 5 }] }), /^replisync: jobs\[0\] "a": unknown field "intervall"$/],
-  ['a field of the wrong type', (d) => ({ jobs: [{ source: join(d, 's1'), replica: join(d, 'r'), checksum: 'yes' }] }), /^replisync: jobs\[0\]: checksum must be true or false$/],
-  ['a bad value', (d) => ({ jobs: [{ name: 'p', source: join(d, 's1'), replica: join(d, 'r'), interval: 'often' }] }), /^replisync: jobs\[0\] "p": interval must be a positive duration/],
-  ['a missing replica', (d) => ({ jobs: [{ name: 'p', source: join(d, 's1') }] }), /^replisync: jobs\[0\] "p": replica is missing$/],
+  [
+    "a replica inside another job's source",
+    (d) => ({
+      jobs: [
+        { name: 'a', source: join(d, 's1'), replica: join(d, 'r1') },
+        { name: 'b', source: join(d, 's2'), replica: join(d, 's1/inner') },
+      ],
+    }),
+    /^replisync: jobs\[1\] "b": replica .*s1\/inner overlaps the source of jobs\[0\] "a"/,
+  ],
+  [
+    'two jobs on one replica',
+    (d) => ({
+      jobs: [
+        { name: 'a', source: join(d, 's1'), replica: join(d, 'r') },
+        { name: 'b', source: join(d, 's2'), replica: join(d, 'r') },
+      ],
+    }),
+    /^replisync: jobs\[0\] "a": replica .*\/r overlaps the replica of jobs\[1\] "b"/,
+  ],
+  [
+    'an unknown field',
+    (d) => ({ jobs: [{ name: 'a', source: join(d, 's1'), replica: join(d, 'r'), intervall: 5 }] }),
+    /^replisync: jobs\[0\] "a": unknown field "intervall"$/,
+  ],
+  [
+    'a field of the wrong type',
+    (d) => ({ jobs: [{ source: join(d, 's1'), replica: join(d, 'r'), checksum: 'yes' }] }),
+    /^replisync: jobs\[0\]: checksum must be true or false$/,
+  ],
+  [
+    'a bad value',
+    (d) => ({ jobs: [{ name: 'p', source: join(d, 's1'), replica: join(d, 'r'), interval: 'often' }] }),
+    /^replisync: jobs\[0\] "p": interval must be a positive duration/,
+  ],
+  [
+    'a missing replica',
+    (d) => ({ jobs: [{ name: 'p', source: join(d, 's1') }] }),
+    /^replisync: jobs\[0\] "p": replica is missing$/,
+  ],
   ['no jobs', () => ({ jobs: [] }), /^replisync: jobs file .*: jobs must be a non-empty array$/],
 ];
 for (const [name, config, message] of refusals) {
@@ -97,7 +134,10 @@ J('excluded paths are neither copied nor deleted; --delete-excluded deletes them
   writeTree(rep, { 'old.tmp': 'replica-only but excluded', 'cache/y': 'replica cache' });
   const exclude = ['*.tmp', 'cache/', '**/node_modules'];
   const first = await syncOnce(src, rep, { exclude });
-  assert.equal(operations(first.lines).filter((l) => /tmp|cache|node_modules/.test(l)), []);
+  assert.equal(
+    operations(first.lines).filter((l) => /tmp|cache|node_modules/.test(l)),
+    [],
+  );
   assert.equal(readdirSync(rep).sort(), ['cache', 'keep.txt', 'old.tmp', 'pkg']);
   assert.equal(readdirSync(join(rep, 'pkg')), []);
   const second = await syncOnce(src, rep, { exclude, deleteExcluded: true });
@@ -114,11 +154,30 @@ J('--report appends one JSON object per cycle with counts that match what happen
   writeFileSync(join(src, 'a'), 'changed');
   writeTree(rep, { extra: 'x' });
   assert.is((await runCli([src, rep, '--once', '--report', report])).code, 0);
-  const lines = readFileSync(report, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as ReportLine);
+  const lines = readFileSync(report, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as ReportLine);
   assert.is(lines.length, 2);
   const [first, second] = lines;
-  assert.equal(Object.keys(first ?? {}), ['job', 'start', 'end', 'durationMs', 'dryRun', 'scanned', 'created', 'updated', 'deleted', 'failed', 'bytes', 'failures']);
-  assert.equal([first?.created, first?.updated, first?.deleted, first?.failed, first?.bytes, first?.scanned], [4, 0, 0, 0, 5, 4]);
+  assert.equal(Object.keys(first ?? {}), [
+    'job',
+    'start',
+    'end',
+    'durationMs',
+    'dryRun',
+    'scanned',
+    'created',
+    'updated',
+    'deleted',
+    'failed',
+    'bytes',
+    'failures',
+  ]);
+  assert.equal(
+    [first?.created, first?.updated, first?.deleted, first?.failed, first?.bytes, first?.scanned],
+    [4, 0, 0, 0, 5, 4],
+  );
   // Updated: the file, and the replica root whose mtime the extra file disturbed.
   assert.equal([second?.created, second?.updated, second?.deleted, second?.bytes], [0, 2, 1, 7]);
   assert.ok(Date.parse(second?.end ?? '') >= Date.parse(second?.start ?? ''));
@@ -129,7 +188,10 @@ J('statistics are logged at their interval and once more on shutdown', async ({ 
   const src = join(dir, 'src');
   writeTree(src, { a: 'a' });
   const run = startCli([src, join(dir, 'rep'), '--interval', '1h', '--stats-interval', '200ms']);
-  await run.waitFor(/stats: 1 cycles, 2 created, 0 updated, 0 deleted, 0 failed, 0\.0 MiB copied, mean cycle \d+\.\d\ds, max \d+\.\d\ds, last success \d{4}-/, 2);
+  await run.waitFor(
+    /stats: 1 cycles, 2 created, 0 updated, 0 deleted, 0 failed, 0\.0 MiB copied, mean cycle \d+\.\d\ds, max \d+\.\d\ds, last success \d{4}-/,
+    2,
+  );
   run.child.kill('SIGINT');
   assert.is(await run.exit, 0);
   assert.match(run.output(), /stopped\n.*stats: 1 cycles/);
@@ -139,9 +201,14 @@ J('the progress line shows on a terminal only: never in piped output or in the l
   const src = join(dir, 'src');
   writeTree(src, Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`f${i}`, `content ${i}`])));
   const log = join(dir, 'sync.log');
-  const command = [process.execPath, CLI, src, join(dir, 'tty-rep'), '--once', '--log-file', log].map((a) => `'${a}'`).join(' ');
+  const command = [process.execPath, CLI, src, join(dir, 'tty-rep'), '--once', '--log-file', log]
+    .map((a) => `'${a}'`)
+    .join(' ');
   // script(1) gives the CLI a pseudo-terminal; a zero delay shows the line at once instead of after a second.
-  const tty = execFileSync('script', ['-qc', command, '/dev/null'], { encoding: 'utf8', env: { ...process.env, REPLISYNC_PROGRESS_DELAY: '0' } });
+  const tty = execFileSync('script', ['-qc', command, '/dev/null'], {
+    encoding: 'utf8',
+    env: { ...process.env, REPLISYNC_PROGRESS_DELAY: '0' },
+  });
   assert.match(tty, /\r\x1b\[2K0\/31 entries, 0\.0\/0\.0 MiB, [\d.]+ MiB\/s, ETA/);
   const piped = await runCli([src, join(dir, 'piped-rep'), '--once', '--log-file', log]);
   assert.ok(!piped.stdout.includes('entries,') && !piped.stdout.includes('\x1b'));
@@ -149,7 +216,9 @@ J('the progress line shows on a terminal only: never in piped output or in the l
 });
 
 J('the shipped JSON schema lists exactly the fields the jobs file accepts', () => {
-  const schema = JSON.parse(readFileSync(fileURLToPath(new URL('../../schema/jobs.schema.json', import.meta.url)), 'utf8')) as {
+  const schema = JSON.parse(
+    readFileSync(fileURLToPath(new URL('../../schema/jobs.schema.json', import.meta.url)), 'utf8'),
+  ) as {
     properties: Record<string, unknown> & { jobs: { items: { properties: Record<string, unknown> } } };
   };
   const fields = configFields();

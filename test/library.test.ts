@@ -1,8 +1,8 @@
 import { join } from 'node:path';
+import { createConsola } from 'consola/core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createConsola } from 'consola/core';
-import { WorkerPool, cycleOptions, plan, runCycle, scanTree } from '../src/index.js';
+import { cycleOptions, plan, runCycle, scanTree, WorkerPool } from '../src/index.js';
 import { removeDir, rsyncDiff, tempDir, writeTree } from './helpers.js';
 
 test('the library API of the README syncs a tree, and plans nothing afterwards', async () => {
@@ -11,7 +11,12 @@ test('the library API of the README syncs a tree, and plans nothing afterwards',
     writeTree(join(dir, 'data'), { 'a/b': 'b', c: { link: 'a/b' } });
     const pool = new WorkerPool(2, (error) => assert.unreachable(error.message));
     const log = createConsola({ level: -1, reporters: [] });
-    const report = await runCycle(pool, cycleOptions(join(dir, 'data'), join(dir, 'backup'), { checksum: true }), log, new Int32Array(new SharedArrayBuffer(4)));
+    const report = await runCycle(
+      pool,
+      cycleOptions(join(dir, 'data'), join(dir, 'backup'), { checksum: true }),
+      log,
+      new Int32Array(new SharedArrayBuffer(4)),
+    );
     await pool.close();
     assert.equal([report.created, report.failed], [4, 0]);
     assert.is(rsyncDiff(join(dir, 'data'), join(dir, 'backup')), '');

@@ -2,7 +2,14 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite, test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseDuration, parseMaxDelete, parseSize, parseWorkers, resolveOptions, type UserOptions } from '../src/options.js';
+import {
+  parseDuration,
+  parseMaxDelete,
+  parseSize,
+  parseWorkers,
+  resolveOptions,
+  type UserOptions,
+} from '../src/options.js';
 import { cycleOptions } from '../src/sync.js';
 import { removeDir, tempDir } from './helpers.js';
 
@@ -15,10 +22,14 @@ const durations: Array<[string | number, number]> = [
   ['500ms', 500],
   ['1.5s', 1500],
 ];
-for (const [input, ms] of durations) test(`duration ${input} → ${ms} ms`, () => assert.is(parseDuration('interval', input), ms));
+for (const [input, ms] of durations)
+  test(`duration ${input} → ${ms} ms`, () => assert.is(parseDuration('interval', input), ms));
 for (const bad of ['0', '-5', 'abc', '5 days', '', '0s']) {
   test(`duration "${bad}" is refused, naming the field`, () => {
-    assert.throws(() => parseDuration('interval', bad), (e: Error) => e.message === `interval must be a positive duration such as 10, 10s, 5m or 1h (got "${bad}")`);
+    assert.throws(
+      () => parseDuration('interval', bad),
+      (e: Error) => e.message === `interval must be a positive duration such as 10, 10s, 5m or 1h (got "${bad}")`,
+    );
   });
 }
 
@@ -29,15 +40,19 @@ const sizes: Array<[string, number]> = [
   ['1g', 1024 ** 3],
   ['4096', 4096],
 ];
-for (const [input, bytes] of sizes) test(`size ${input} → ${bytes}`, () => assert.is(parseSize('--chunk-size', input), bytes));
+for (const [input, bytes] of sizes)
+  test(`size ${input} → ${bytes}`, () => assert.is(parseSize('--chunk-size', input), bytes));
 for (const bad of ['1K', '0', 'lots', '8T']) {
-  test(`size "${bad}" is refused`, () => assert.throws(() => parseSize('--chunk-size', bad), /--chunk-size must be a size of at least 4K/));
+  test(`size "${bad}" is refused`, () =>
+    assert.throws(() => parseSize('--chunk-size', bad), /--chunk-size must be a size of at least 4K/));
 }
 for (const bad of ['-1', '1.5', 'x', '']) {
-  test(`max-delete "${bad}" is refused`, () => assert.throws(() => parseMaxDelete(bad), /^--max-delete must be a whole number of entries, 0 or more/));
+  test(`max-delete "${bad}" is refused`, () =>
+    assert.throws(() => parseMaxDelete(bad), /^--max-delete must be a whole number of entries, 0 or more/));
 }
 for (const bad of ['0', '1.5', 'x', '1000']) {
-  test(`workers "${bad}" is refused`, () => assert.throws(() => parseWorkers(bad), /--workers must be an integer from 1 to 256/));
+  test(`workers "${bad}" is refused`, () =>
+    assert.throws(() => parseWorkers(bad), /--workers must be an integer from 1 to 256/));
 }
 
 const Resolve = suite<{ dir: string }>('resolveOptions', { dir: '' });
@@ -50,26 +65,72 @@ Resolve.after.each((ctx) => removeDir(ctx.dir));
 
 const refusals: Array<[string, (d: string) => UserOptions, RegExp]> = [
   ['missing source', (d) => ({ source: join(d, 'nope'), replica: join(d, 'r') }), /^source .*nope does not exist$/],
-  ['source is a file', (d) => ({ source: join(d, 'file'), replica: join(d, 'r') }), /^source .*file is not a directory$/],
-  ['replica is the source', (d) => ({ source: join(d, 'src'), replica: join(d, 'src') }), /^replica .* is the source itself$/],
-  ['replica inside the source', (d) => ({ source: join(d, 'src'), replica: join(d, 'src/inner/new') }), /^replica .* is inside the source /],
-  ['replica containing the source', (d) => ({ source: join(d, 'src/inner'), replica: join(d, 'src') }), /^replica .* contains the source /],
-  ['replica is a file', (d) => ({ source: join(d, 'src'), replica: join(d, 'file') }), /^replica .* is not a directory$/],
-  ['log file is a directory', (d) => ({ source: join(d, 'src'), replica: join(d, 'r'), logFile: d }), /^log file .* is a directory$/],
-  ['log file under a file', (d) => ({ source: join(d, 'src'), replica: join(d, 'r'), logFile: join(d, 'file/x.log') }), /^log file .* cannot be created: .*file is not a directory$/],
-  ['log file inside the replica', (d) => ({ source: join(d, 'src'), replica: join(d, 'r'), logFile: join(d, 'r/sync.log') }), /^log file .* is inside the replica/],
-  ['bad interval', (d) => ({ source: join(d, 'src'), replica: join(d, 'r'), interval: 'soon' }), /^interval must be a positive duration/],
-  ['quiet and verbose', (d) => ({ source: join(d, 'src'), replica: join(d, 'r'), quiet: true, verbose: true }), /^--quiet and --verbose cannot be used together$/],
+  [
+    'source is a file',
+    (d) => ({ source: join(d, 'file'), replica: join(d, 'r') }),
+    /^source .*file is not a directory$/,
+  ],
+  [
+    'replica is the source',
+    (d) => ({ source: join(d, 'src'), replica: join(d, 'src') }),
+    /^replica .* is the source itself$/,
+  ],
+  [
+    'replica inside the source',
+    (d) => ({ source: join(d, 'src'), replica: join(d, 'src/inner/new') }),
+    /^replica .* is inside the source /,
+  ],
+  [
+    'replica containing the source',
+    (d) => ({ source: join(d, 'src/inner'), replica: join(d, 'src') }),
+    /^replica .* contains the source /,
+  ],
+  [
+    'replica is a file',
+    (d) => ({ source: join(d, 'src'), replica: join(d, 'file') }),
+    /^replica .* is not a directory$/,
+  ],
+  [
+    'log file is a directory',
+    (d) => ({ source: join(d, 'src'), replica: join(d, 'r'), logFile: d }),
+    /^log file .* is a directory$/,
+  ],
+  [
+    'log file under a file',
+    (d) => ({ source: join(d, 'src'), replica: join(d, 'r'), logFile: join(d, 'file/x.log') }),
+    /^log file .* cannot be created: .*file is not a directory$/,
+  ],
+  [
+    'log file inside the replica',
+    (d) => ({ source: join(d, 'src'), replica: join(d, 'r'), logFile: join(d, 'r/sync.log') }),
+    /^log file .* is inside the replica/,
+  ],
+  [
+    'bad interval',
+    (d) => ({ source: join(d, 'src'), replica: join(d, 'r'), interval: 'soon' }),
+    /^interval must be a positive duration/,
+  ],
+  [
+    'quiet and verbose',
+    (d) => ({ source: join(d, 'src'), replica: join(d, 'r'), quiet: true, verbose: true }),
+    /^--quiet and --verbose cannot be used together$/,
+  ],
 ];
 for (const [name, options, message] of refusals) {
   Resolve(`refuses: ${name}`, ({ dir }) => {
-    assert.throws(() => resolveOptions(options(dir)), (e: Error) => e.name === 'ReplisyncError' && message.test(e.message));
+    assert.throws(
+      () => resolveOptions(options(dir)),
+      (e: Error) => e.name === 'ReplisyncError' && message.test(e.message),
+    );
   });
 }
 
 Resolve('a replica reached through a symlink into the source is refused (real paths compared)', ({ dir }) => {
   symlinkSync(join(dir, 'src/inner'), join(dir, 'sneaky'));
-  assert.throws(() => resolveOptions({ source: join(dir, 'src'), replica: join(dir, 'sneaky/r') }), /is inside the source/);
+  assert.throws(
+    () => resolveOptions({ source: join(dir, 'src'), replica: join(dir, 'sneaky/r') }),
+    /is inside the source/,
+  );
 });
 
 Resolve('defaults are filled in and paths made absolute', ({ dir }) => {

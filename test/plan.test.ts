@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { describe } from '../src/execute.js';
 import { comparePaths, march } from '../src/march.js';
-import { limitDeletes, pairsToHash, plan, type Plan, type Verdicts } from '../src/plan.js';
+import { limitDeletes, type Plan, pairsToHash, plan, type Verdicts } from '../src/plan.js';
 import { planActions } from '../src/sync.js';
 import type { Entry, Snapshot } from '../src/types.js';
 
@@ -14,8 +14,14 @@ const link = (target: string, extra: Partial<Entry> = {}): Spec => ({ kind: 'sym
 
 /** A snapshot in scan order, whatever order the spec lists its paths in. */
 function snap(spec: Record<string, Spec>, unreadable: string[] = []): Snapshot {
-  const entries = Object.entries({ '': dir(), ...spec }).map(([path, e]): Entry => ({ path, size: 0, mtimeMs: T, mode: 0, ...e }));
-  return { root: '/x', entries: entries.sort((a, b) => comparePaths(a.path, b.path)), unreadable: unreadable.map((path) => ({ path, cause: 'EACCES' })) };
+  const entries = Object.entries({ '': dir(), ...spec }).map(
+    ([path, e]): Entry => ({ path, size: 0, mtimeMs: T, mode: 0, ...e }),
+  );
+  return {
+    root: '/x',
+    entries: entries.sort((a, b) => comparePaths(a.path, b.path)),
+    unreadable: unreadable.map((path) => ({ path, cause: 'EACCES' })),
+  };
 }
 
 const lines = (p: Plan): string[] => planActions(p).map(describe);
@@ -23,19 +29,59 @@ const noVerdicts: Verdicts = new Map();
 const quick = { checksum: false };
 
 const cases: Array<[string, Record<string, Spec>, Record<string, Spec>, string[]]> = [
-  ['identical trees: nothing', { a: file(3), d: dir(), 'd/l': link('../a') }, { a: file(3), d: dir(), 'd/l': link('../a') }, []],
-  ['missing entries are created, parents first', { d: dir(), 'd/e': dir(), 'd/e/f': file(1), 'd/l': link('x') }, {}, ['create dir d', 'create dir d/e', 'create file d/e/f', 'create symlink d/l']],
+  [
+    'identical trees: nothing',
+    { a: file(3), d: dir(), 'd/l': link('../a') },
+    { a: file(3), d: dir(), 'd/l': link('../a') },
+    [],
+  ],
+  [
+    'missing entries are created, parents first',
+    { d: dir(), 'd/e': dir(), 'd/e/f': file(1), 'd/l': link('x') },
+    {},
+    ['create dir d', 'create dir d/e', 'create file d/e/f', 'create symlink d/l'],
+  ],
   ['size differs: content copy', { a: file(3) }, { a: file(4) }, ['update file a (content)']],
-  ['same size and mtime, mode differs: metadata', { a: file(3, { mode: 0o755 }) }, { a: file(3) }, ['update file a (metadata)']],
-  ['replica-only entries deleted deepest first', {}, { old: dir(), 'old/sub': dir(), 'old/sub/f': file(1), x: file(1) }, ['delete file x', 'delete file old/sub/f', 'delete dir old/sub', 'delete dir old']],
+  [
+    'same size and mtime, mode differs: metadata',
+    { a: file(3, { mode: 0o755 }) },
+    { a: file(3) },
+    ['update file a (metadata)'],
+  ],
+  [
+    'replica-only entries deleted deepest first',
+    {},
+    { old: dir(), 'old/sub': dir(), 'old/sub/f': file(1), x: file(1) },
+    ['delete file x', 'delete file old/sub/f', 'delete dir old/sub', 'delete dir old'],
+  ],
   ['file becomes dir', { p: dir(), 'p/f': file(1) }, { p: file(1) }, ['update dir p (kind)', 'create file p/f']],
-  ['dir becomes file: its contents are cleared first', { p: file(1) }, { p: dir(), 'p/q': dir(), 'p/q/f': file(1) }, ['delete file p/q/f', 'delete dir p/q', 'update file p (kind)']],
+  [
+    'dir becomes file: its contents are cleared first',
+    { p: file(1) },
+    { p: dir(), 'p/q': dir(), 'p/q/f': file(1) },
+    ['delete file p/q/f', 'delete dir p/q', 'update file p (kind)'],
+  ],
   ['file becomes symlink', { p: link('t') }, { p: file(1) }, ['update symlink p (kind)']],
   ['symlink retargeted', { p: link('new') }, { p: link('old') }, ['update symlink p (target)']],
-  ['symlink mtime differs: metadata', { p: link('t', { mtimeMs: T + 5 }) }, { p: link('t') }, ['update symlink p (metadata)']],
-  ['dir mode differs: metadata, applied last', { d: dir({ mode: 0o700 }), n: file(1) }, { d: dir() }, ['create file n', 'update dir d (metadata)']],
+  [
+    'symlink mtime differs: metadata',
+    { p: link('t', { mtimeMs: T + 5 }) },
+    { p: link('t') },
+    ['update symlink p (metadata)'],
+  ],
+  [
+    'dir mode differs: metadata, applied last',
+    { d: dir({ mode: 0o700 }), n: file(1) },
+    { d: dir() },
+    ['create file n', 'update dir d (metadata)'],
+  ],
   ['mtime within a microsecond is equal', { a: file(3, { mtimeMs: T + 0.0005 }) }, { a: file(3) }, []],
-  ['mtime two microseconds apart differs', { a: dir({ mtimeMs: T + 0.002 }) }, { a: dir() }, ['update dir a (metadata)']],
+  [
+    'mtime two microseconds apart differs',
+    { a: dir({ mtimeMs: T + 0.002 }) },
+    { a: dir() },
+    ['update dir a (metadata)'],
+  ],
   ['replica special file is replaced', { p: file(1) }, { p: { kind: 'special' } }, ['update file p (kind)']],
   ['source special file is skipped, replica entry kept', { p: { kind: 'special' } }, { p: file(1) }, []],
 ];
@@ -49,7 +95,10 @@ for (const [name, source, replica, expected] of cases) {
 test('same size, different mtime: hashed; equal content means metadata only', () => {
   const s = snap({ a: file(3, { mtimeMs: T + 0.01 }) });
   const r = snap({ a: file(3) });
-  assert.equal(pairsToHash(s, r, quick).map((e) => e.path), ['a']);
+  assert.equal(
+    pairsToHash(s, r, quick).map((e) => e.path),
+    ['a'],
+  );
   assert.equal(lines(plan(s, r, quick, new Map([['a', true]]))), ['update file a (metadata)']);
   assert.equal(lines(plan(s, r, quick, new Map([['a', false]]))), ['update file a (content)']);
 });
@@ -58,22 +107,44 @@ test('same size and mtime are hashed only with checksum', () => {
   const s = snap({ a: file(3), b: file(2) });
   const r = snap({ a: file(3), b: file(5) });
   assert.equal(pairsToHash(s, r, quick), []);
-  assert.equal(pairsToHash(s, r, { checksum: true }).map((e) => e.path), ['a']);
-  assert.equal(lines(plan(s, r, { checksum: true }, new Map([['a', false]]))), ['update file a (content)', 'update file b (content)']);
+  assert.equal(
+    pairsToHash(s, r, { checksum: true }).map((e) => e.path),
+    ['a'],
+  );
+  assert.equal(lines(plan(s, r, { checksum: true }, new Map([['a', false]]))), [
+    'update file a (content)',
+    'update file b (content)',
+  ]);
 });
 
 test('a missing verdict is a programming error, not a silent skip', () => {
-  assert.throws(() => plan(snap({ a: file(3, { mtimeMs: T + 0.01 }) }), snap({ a: file(3) }), quick, noVerdicts), /no content verdict for a/);
+  assert.throws(
+    () => plan(snap({ a: file(3, { mtimeMs: T + 0.01 }) }), snap({ a: file(3) }), quick, noVerdicts),
+    /no content verdict for a/,
+  );
 });
 
 test('nothing is deleted below a source directory that could not be read', () => {
-  const p = plan(snap({ d: dir() }, ['d', 'gone']), snap({ d: dir(), 'd/f': file(1), 'd/e': dir(), 'd/e/g': file(1), gone: file(1), other: file(1) }), quick, noVerdicts);
+  const p = plan(
+    snap({ d: dir() }, ['d', 'gone']),
+    snap({ d: dir(), 'd/f': file(1), 'd/e': dir(), 'd/e/g': file(1), gone: file(1), other: file(1) }),
+    quick,
+    noVerdicts,
+  );
   assert.equal(lines(p), ['delete file other']);
 });
 
 test('directories whose contents change are stamped back; untouched ones are not', () => {
-  const p = plan(snap({ a: dir(), 'a/new': file(1), b: dir(), 'b/same': file(1) }), snap({ a: dir(), b: dir(), 'b/same': file(1) }), quick, noVerdicts);
-  assert.equal(p.restamp.map((e) => e.path), ['a']);
+  const p = plan(
+    snap({ a: dir(), 'a/new': file(1), b: dir(), 'b/same': file(1) }),
+    snap({ a: dir(), b: dir(), 'b/same': file(1) }),
+    quick,
+    noVerdicts,
+  );
+  assert.equal(
+    p.restamp.map((e) => e.path),
+    ['a'],
+  );
 });
 
 test('a created replica root and its created subdirectories are stamped', () => {
@@ -83,13 +154,26 @@ test('a created replica root and its created subdirectories are stamped', () => 
 });
 
 test('our leftover temporary files are removed apart, other dot files are ordinary deletes', () => {
-  const p = plan(snap({ d: dir() }), snap({ d: dir(), 'd/.photo.jpg.123-0-7.replisync-tmp': file(5), '.notes.replisync-tmp.bak': file(1) }), quick, noVerdicts);
-  assert.equal(p.leftovers.map((e) => e.path), ['d/.photo.jpg.123-0-7.replisync-tmp']);
+  const p = plan(
+    snap({ d: dir() }),
+    snap({ d: dir(), 'd/.photo.jpg.123-0-7.replisync-tmp': file(5), '.notes.replisync-tmp.bak': file(1) }),
+    quick,
+    noVerdicts,
+  );
+  assert.equal(
+    p.leftovers.map((e) => e.path),
+    ['d/.photo.jpg.123-0-7.replisync-tmp'],
+  );
   assert.equal(lines(p), ['delete file .notes.replisync-tmp.bak']);
 });
 
 test('max-delete: at the limit everything runs; over it no removal and no kind change, the rest still runs', () => {
-  const p = plan(snap({ n: file(1), k: dir(), 'k/inside': file(1) }), snap({ a: file(1), b: file(1), k: file(1) }), quick, noVerdicts);
+  const p = plan(
+    snap({ n: file(1), k: dir(), 'k/inside': file(1) }),
+    snap({ a: file(1), b: file(1), k: file(1) }),
+    quick,
+    noVerdicts,
+  );
   assert.equal(lines(limitDeletes(p, 2).plan), lines(p));
   assert.is(limitDeletes(p, 2).withheld, 0);
   const over = limitDeletes(p, 1);
@@ -104,9 +188,13 @@ test('comparePaths puts each directory right before its contents', () => {
 
 test('march reports each path once: source only, replica only, or both', () => {
   const seen: string[] = [];
-  march(snap({ a: file(1), 'a-b': file(1), c: dir(), 'c/d': file(1) }), snap({ a: file(1), b: file(1), 'c/d': file(1), c: dir() }), (s, r) => {
-    seen.push(`${(s ?? r)?.path}:${s ? 's' : ''}${r ? 'r' : ''}`);
-  });
+  march(
+    snap({ a: file(1), 'a-b': file(1), c: dir(), 'c/d': file(1) }),
+    snap({ a: file(1), b: file(1), 'c/d': file(1), c: dir() }),
+    (s, r) => {
+      seen.push(`${(s ?? r)?.path}:${s ? 's' : ''}${r ? 'r' : ''}`);
+    },
+  );
   assert.equal(seen, [':sr', 'a:sr', 'a-b:s', 'b:r', 'c:sr', 'c/d:sr']);
 });
 
@@ -116,7 +204,10 @@ test('a special file in the source shields the replica entry at its path and bel
 });
 
 test('a newline in a name is escaped in the log line, so one operation stays one line', () => {
-  assert.equal(lines(plan(snap({ 'bad\nname': file(1), 'tab\there': file(1) }), snap({}), quick, noVerdicts)), ['create file bad\\x0aname', 'create file tab\\x09here']);
+  assert.equal(lines(plan(snap({ 'bad\nname': file(1), 'tab\there': file(1) }), snap({}), quick, noVerdicts)), [
+    'create file bad\\x0aname',
+    'create file tab\\x09here',
+  ]);
 });
 
 test.run();

@@ -21,7 +21,8 @@ test('cycles that overrun the interval run back to back, never overlapped, and s
   );
   assert.is(starts.length, 3, 'no cycle starts after the abort');
   assert.is(maxRunning, 1);
-  for (let i = 1; i < starts.length; i++) assert.ok((starts[i] ?? 0) - (starts[i - 1] ?? 0) >= 19, 'the next cycle waits for the previous one');
+  for (let i = 1; i < starts.length; i++)
+    assert.ok((starts[i] ?? 0) - (starts[i - 1] ?? 0) >= 19, 'the next cycle waits for the previous one');
 });
 
 test('an abort while waiting ends the loop at once', async () => {

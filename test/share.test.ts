@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileExcludes } from '../src/filter.js';
-import { ListingSink, scanTree, walkBack, walkFront, type Sink } from '../src/scan.js';
+import { ListingSink, type Sink, scanTree, walkBack, walkFront } from '../src/scan.js';
 import { backOpen, backShare, claimBack, claimFront, closeFront, newShare } from '../src/share.js';
 import type { Entry, ScanFailure } from '../src/types.js';
 import { removeDir, tempDir, writeTree } from './helpers.js';
@@ -100,8 +100,29 @@ function check(dir: string, recorder: Recorder, how: string): void {
 }
 
 W('whatever the interleaving, the two ends list each directory once and add up to the whole tree', ({ dir }) => {
-  const order = ['', 'a', 'a/1', 'a/b', 'a/b/2', 'a/b/c', 'a/b/c/3', 'a/d', 'a-z', 'e', 'e/f', 'e/f/4', 'e/g', 'h', 'i', 'l'];
-  assert.equal(scanTree(dir, ['skip/']).entries.map((e) => e.path), order, 'the whole tree in walk order, the reference below');
+  const order = [
+    '',
+    'a',
+    'a/1',
+    'a/b',
+    'a/b/2',
+    'a/b/c',
+    'a/b/c/3',
+    'a/d',
+    'a-z',
+    'e',
+    'e/f',
+    'e/f/4',
+    'e/g',
+    'h',
+    'i',
+    'l',
+  ];
+  assert.equal(
+    scanTree(dir, ['skip/']).entries.map((e) => e.path),
+    order,
+    'the whole tree in walk order, the reference below',
+  );
   for (let k = 0; k <= 10; k++) {
     for (const first of ['front', 'back'] as const) {
       const share = newShare();
@@ -137,7 +158,10 @@ W('a raised stop ends either walk at its next directory', ({ dir }) => {
   for (const end of ['front', 'back'] as const) {
     const stop = new Int32Array(new SharedArrayBuffer(4));
     const recorder = new Recorder();
-    const walk = end === 'front' ? walkFront(dir, exclude, recorder, newShare(), stop) : walkBack(dir, exclude, recorder, newShare(), stop);
+    const walk =
+      end === 'front'
+        ? walkFront(dir, exclude, recorder, newShare(), stop)
+        : walkBack(dir, exclude, recorder, newShare(), stop);
     advance(walk, 2);
     Atomics.store(stop, 0, 1);
     advance(walk, Infinity);

@@ -1,14 +1,25 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { sameMtime } from '../src/mtime.js';
 import { execute } from '../src/execute.js';
-import { WorkerPool } from '../src/pool.js';
+import { sameMtime } from '../src/mtime.js';
 import { emptyPlan } from '../src/plan.js';
-import type { HashFailure, HashTask } from '../workers/hash.js';
+import { WorkerPool } from '../src/pool.js';
 import { cycleOptions, planCycle, runCycle } from '../src/sync.js';
+import type { HashFailure, HashTask } from '../workers/hash.js';
 import { captureLogger, operations, removeDir, rsyncDiff, setMtime, syncOnce, tempDir, writeTree } from './helpers.js';
 
 const Sync = suite<{ dir: string; src: string; rep: string }>('sync', { dir: '', src: '', rep: '' });
@@ -20,7 +31,8 @@ Sync.before.each((ctx) => {
 Sync.after.each((ctx) => removeDir(ctx.dir));
 
 const MiB = 1024 * 1024;
-const pattern = (size: number, seed: number): Buffer => Buffer.from(Array.from({ length: size }, (_, i) => (i * 31 + seed) & 0xff));
+const pattern = (size: number, seed: number): Buffer =>
+  Buffer.from(Array.from({ length: size }, (_, i) => (i * 31 + seed) & 0xff));
 
 /** Whether each path has the same mtime on both sides, to the microsecond Node can set. */
 function sameTimes(src: string, rep: string, paths: string[]): boolean {
@@ -72,8 +84,24 @@ Sync('a varied tree becomes an exact copy, and a second cycle does nothing', asy
 });
 
 Sync('every kind change converges', async ({ src, rep }) => {
-  writeTree(rep, { f2d: 'was a file', 'd2f/x/y': 'was a dir', f2l: 'was a file', l2f: { link: 'somewhere' }, 'd2l/z': 'was a dir', l2d: { link: 'f2d' }, retarget: { link: 'old' } });
-  writeTree(src, { 'f2d/inside': 'now a dir', d2f: 'now a file', f2l: { link: 'd2f' }, l2f: 'now a file', d2l: { link: 'f2d' }, 'l2d/in': 'now a dir', retarget: { link: 'new' } });
+  writeTree(rep, {
+    f2d: 'was a file',
+    'd2f/x/y': 'was a dir',
+    f2l: 'was a file',
+    l2f: { link: 'somewhere' },
+    'd2l/z': 'was a dir',
+    l2d: { link: 'f2d' },
+    retarget: { link: 'old' },
+  });
+  writeTree(src, {
+    'f2d/inside': 'now a dir',
+    d2f: 'now a file',
+    f2l: { link: 'd2f' },
+    l2f: 'now a file',
+    d2l: { link: 'f2d' },
+    'l2d/in': 'now a dir',
+    retarget: { link: 'new' },
+  });
   const r = await syncOnce(src, rep);
   assert.equal(r.errors, []);
   assert.equal(rsyncDiff(src, rep), '');
@@ -82,22 +110,28 @@ Sync('every kind change converges', async ({ src, rep }) => {
   assert.equal(operations((await syncOnce(src, rep)).lines), []);
 });
 
-Sync('deletions of files and whole trees; extra replica files; a deleted replica file is restored', async ({ src, rep }) => {
-  writeTree(src, { keep: 'k', 'tree/a/b': 'b', 'tree/c': 'c', lone: 'l' });
-  await syncOnce(src, rep);
-  rmSync(join(src, 'tree'), { recursive: true });
-  unlinkSync(join(src, 'lone'));
-  writeTree(rep, { 'extra/deep/file': 'x', 'extra-file': 'y' });
-  unlinkSync(join(rep, 'keep'));
-  const r = await syncOnce(src, rep);
-  assert.equal(rsyncDiff(src, rep), '');
-  assert.is(readFileSync(join(rep, 'keep'), 'utf8'), 'k');
-  assert.ok(!existsSync(join(rep, 'tree')) && !existsSync(join(rep, 'extra')));
-  const ops = operations(r.lines);
-  assert.ok(ops.indexOf('delete file tree/a/b') < ops.indexOf('delete dir tree/a') && ops.indexOf('delete dir tree/a') < ops.indexOf('delete dir tree'));
-  assert.is(r.deleted, 9);
-  assert.is(r.created, 1);
-});
+Sync(
+  'deletions of files and whole trees; extra replica files; a deleted replica file is restored',
+  async ({ src, rep }) => {
+    writeTree(src, { keep: 'k', 'tree/a/b': 'b', 'tree/c': 'c', lone: 'l' });
+    await syncOnce(src, rep);
+    rmSync(join(src, 'tree'), { recursive: true });
+    unlinkSync(join(src, 'lone'));
+    writeTree(rep, { 'extra/deep/file': 'x', 'extra-file': 'y' });
+    unlinkSync(join(rep, 'keep'));
+    const r = await syncOnce(src, rep);
+    assert.equal(rsyncDiff(src, rep), '');
+    assert.is(readFileSync(join(rep, 'keep'), 'utf8'), 'k');
+    assert.ok(!existsSync(join(rep, 'tree')) && !existsSync(join(rep, 'extra')));
+    const ops = operations(r.lines);
+    assert.ok(
+      ops.indexOf('delete file tree/a/b') < ops.indexOf('delete dir tree/a') &&
+        ops.indexOf('delete dir tree/a') < ops.indexOf('delete dir tree'),
+    );
+    assert.is(r.deleted, 9);
+    assert.is(r.created, 1);
+  },
+);
 
 Sync('a symlink in the replica is deleted as a link, its target untouched', async ({ dir, src, rep }) => {
   const outside = join(dir, 'outside');
@@ -169,25 +203,36 @@ Sync('a dry run reports and changes nothing, not even creating the replica', asy
   assert.ok(!existsSync(rep));
 });
 
-Sync('a file that vanished between scan and copy is a warning, not a failure; the rest of the cycle goes on', async ({ src, rep }) => {
-  writeTree(src, { a: 'a', b: 'b', c: 'c' });
-  const { log, lines, errors } = captureLogger();
-  const pool = new WorkerPool(2, (error) => assert.unreachable(error.message));
-  try {
-    const options = cycleOptions(src, rep);
-    const { plan } = await planCycle(pool, options, log);
-    unlinkSync(join(src, 'b'));
-    const outcome = await execute(plan, { pool, sourceRoot: src, replicaRoot: rep, log, stop: new Int32Array(new SharedArrayBuffer(4)) });
-    assert.equal([outcome.created, outcome.failed], [3, 0]);
-    assert.equal(errors, ['create file b not done: the source vanished before it could be copied; left for the next cycle']);
-    assert.ok(lines.includes('create file c'));
-    assert.equal(readdirSync(rep).sort(), ['a', 'c']);
-  } finally {
-    await pool.close();
-  }
-  await syncOnce(src, rep);
-  assert.equal(rsyncDiff(src, rep), '', 'the next cycle converges');
-});
+Sync(
+  'a file that vanished between scan and copy is a warning, not a failure; the rest of the cycle goes on',
+  async ({ src, rep }) => {
+    writeTree(src, { a: 'a', b: 'b', c: 'c' });
+    const { log, lines, errors } = captureLogger();
+    const pool = new WorkerPool(2, (error) => assert.unreachable(error.message));
+    try {
+      const options = cycleOptions(src, rep);
+      const { plan } = await planCycle(pool, options, log);
+      unlinkSync(join(src, 'b'));
+      const outcome = await execute(plan, {
+        pool,
+        sourceRoot: src,
+        replicaRoot: rep,
+        log,
+        stop: new Int32Array(new SharedArrayBuffer(4)),
+      });
+      assert.equal([outcome.created, outcome.failed], [3, 0]);
+      assert.equal(errors, [
+        'create file b not done: the source vanished before it could be copied; left for the next cycle',
+      ]);
+      assert.ok(lines.includes('create file c'));
+      assert.equal(readdirSync(rep).sort(), ['a', 'c']);
+    } finally {
+      await pool.close();
+    }
+    await syncOnce(src, rep);
+    assert.equal(rsyncDiff(src, rep), '', 'the next cycle converges');
+  },
+);
 
 Sync('a stop raised before execution (a signal during the scan) changes nothing', async ({ src, rep }) => {
   writeTree(src, { a: 'a', d: null });
@@ -205,24 +250,27 @@ Sync('a stop raised before execution (a signal during the scan) changes nothing'
   }
 });
 
-Sync('a cycle stopped during the walks plans nothing, not even the refusal of a source that looks empty', async ({ src, rep }) => {
-  writeTree(src, {});
-  writeTree(rep, { a: 'a', 'd/b': 'b' });
-  const { log, errors } = captureLogger();
-  const pool = new WorkerPool(2, (error) => assert.unreachable(error.message));
-  try {
-    const stop = new Int32Array(new SharedArrayBuffer(4));
-    Atomics.store(stop, 0, 1);
-    const { plan } = await planCycle(pool, cycleOptions(src, rep), log, stop);
-    assert.equal(plan, emptyPlan());
-    const report = await runCycle(pool, cycleOptions(src, rep, { maxDelete: 0 }), log, stop);
-    assert.equal([report.deleted, report.failed], [0, 0]);
-    assert.equal(errors, [], 'no refusal, no --max-delete error: nothing was planned');
-    assert.ok(existsSync(join(rep, 'd/b')));
-  } finally {
-    await pool.close();
-  }
-});
+Sync(
+  'a cycle stopped during the walks plans nothing, not even the refusal of a source that looks empty',
+  async ({ src, rep }) => {
+    writeTree(src, {});
+    writeTree(rep, { a: 'a', 'd/b': 'b' });
+    const { log, errors } = captureLogger();
+    const pool = new WorkerPool(2, (error) => assert.unreachable(error.message));
+    try {
+      const stop = new Int32Array(new SharedArrayBuffer(4));
+      Atomics.store(stop, 0, 1);
+      const { plan } = await planCycle(pool, cycleOptions(src, rep), log, stop);
+      assert.equal(plan, emptyPlan());
+      const report = await runCycle(pool, cycleOptions(src, rep, { maxDelete: 0 }), log, stop);
+      assert.equal([report.deleted, report.failed], [0, 0]);
+      assert.equal(errors, [], 'no refusal, no --max-delete error: nothing was planned');
+      assert.ok(existsSync(join(rep, 'd/b')));
+    } finally {
+      await pool.close();
+    }
+  },
+);
 
 /** A pool that raises the run's stop flag the moment hashing starts, as a Ctrl-C during the comparison would. */
 class StopAtHash extends WorkerPool {
@@ -235,28 +283,34 @@ class StopAtHash extends WorkerPool {
   }
 }
 
-Sync('a cycle stopped during the comparison plans nothing: its pairs went uncompared (a dry run lists nothing)', async ({ src, rep }) => {
-  writeTree(src, { a: 'new', b: 'b' });
-  writeTree(rep, { a: 'old' });
-  setMtime(join(rep, 'a'), 1_000_000);
-  const { log, lines } = captureLogger();
-  const stop = new Int32Array(new SharedArrayBuffer(4));
-  const pool = new StopAtHash(stop);
-  try {
-    const { plan } = await planCycle(pool, cycleOptions(src, rep), log, stop);
-    assert.ok(Atomics.load(stop, 0) === 1, 'the comparison was reached');
-    assert.equal(plan, emptyPlan(), 'not "a: metadata only" from a comparison that never ran');
-    const report = await runCycle(pool, cycleOptions(src, rep, { dryRun: true }), log, stop);
-    assert.equal(operations(lines), []);
-    assert.equal([report.created, report.updated], [0, 0]);
-  } finally {
-    await pool.close();
-  }
-});
+Sync(
+  'a cycle stopped during the comparison plans nothing: its pairs went uncompared (a dry run lists nothing)',
+  async ({ src, rep }) => {
+    writeTree(src, { a: 'new', b: 'b' });
+    writeTree(rep, { a: 'old' });
+    setMtime(join(rep, 'a'), 1_000_000);
+    const { log, lines } = captureLogger();
+    const stop = new Int32Array(new SharedArrayBuffer(4));
+    const pool = new StopAtHash(stop);
+    try {
+      const { plan } = await planCycle(pool, cycleOptions(src, rep), log, stop);
+      assert.ok(Atomics.load(stop, 0) === 1, 'the comparison was reached');
+      assert.equal(plan, emptyPlan(), 'not "a: metadata only" from a comparison that never ran');
+      const report = await runCycle(pool, cycleOptions(src, rep, { dryRun: true }), log, stop);
+      assert.equal(operations(lines), []);
+      assert.equal([report.created, report.updated], [0, 0]);
+    } finally {
+      await pool.close();
+    }
+  },
+);
 
 Sync('copies in several batches over two threads all land', async ({ src, rep }) => {
   // 800 files: four batches of up to 256, worth two threads (see WorkerPool.threadsFor).
-  writeTree(src, { ...Object.fromEntries(Array.from({ length: 800 }, (_, i) => [`d${i % 9}/s${i % 2}/f${i}`, `${i}`])), 'e/f/g': null });
+  writeTree(src, {
+    ...Object.fromEntries(Array.from({ length: 800 }, (_, i) => [`d${i % 9}/s${i % 2}/f${i}`, `${i}`])),
+    'e/f/g': null,
+  });
   const r = await syncOnce(src, rep);
   assert.is(r.created, 831, 'the root, 9 directories with 2 each, 800 files, 3 empty directories');
   assert.equal(r.errors, []);

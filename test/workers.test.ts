@@ -1,17 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { lstatSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import copy, { type CopyJob } from '../workers/copy.js';
-import hash, { type HashTask } from '../workers/hash.js';
 import { compareContents } from '../src/compare.js';
 import { THREAD_EXEC_ARGV, WorkerPool } from '../src/pool.js';
 import { drainYielding, ListingSink, scanTree, walkBack, walkFront } from '../src/scan.js';
 import { backShare, closeFront, newShare } from '../src/share.js';
 import type { Entry } from '../src/types.js';
+import copy, { type CopyJob } from '../workers/copy.js';
+import hash, { type HashTask } from '../workers/hash.js';
 import { removeDir, tempDir, writeTree } from './helpers.js';
 
 const W = suite<{ dir: string }>('workers', { dir: '' });
@@ -25,7 +25,17 @@ const noCancel = (): Int32Array => new Int32Array(new SharedArrayBuffer(4));
 /** A file copy job for `from` as it is now (as a scan would have seen it). */
 function fileJob(from: string, to: string, extra: Partial<Extract<CopyJob, { kind: 'file' }>> = {}): CopyJob {
   const stat = lstatSync(from, { throwIfNoEntry: false });
-  return { kind: 'file', from, to, mode: 0o644, mtime: 1, size: stat?.size ?? 0, mtimeMs: stat?.mtimeMs ?? 0, replacing: false, ...extra };
+  return {
+    kind: 'file',
+    from,
+    to,
+    mode: 0o644,
+    mtime: 1,
+    size: stat?.size ?? 0,
+    mtimeMs: stat?.mtimeMs ?? 0,
+    replacing: false,
+    ...extra,
+  };
 }
 
 /** A hash task over `ranges` ([path, offset, length]) of the files under `s/` and `r/`; pairs numbered by first appearance. */
@@ -51,30 +61,46 @@ W('hash: a pair differs when any of its ranges does; an unreadable pair comes ba
   const other = Buffer.from(data);
   other[6000] = 8;
   writeTree(dir, { 's/f': data, 'r/f': other, 's/same': data, 'r/same': data, 's/only-in-source': data });
-  const task = hashTask(dir, [['f', 0, 6000], ['f', 6000, 4000], ['same', 0, 6000], ['same', 6000, 4000], ['only-in-source', 0, 10]]);
+  const task = hashTask(dir, [
+    ['f', 0, 6000],
+    ['f', 6000, 4000],
+    ['same', 0, 6000],
+    ['same', 6000, 4000],
+    ['only-in-source', 0, 10],
+  ]);
   const failures = await hash(task);
-  assert.equal(Array.from(task.differs), [1, 0, 1], 'f differs in its second range, same is equal, the unreadable one counts as different');
+  assert.equal(
+    Array.from(task.differs),
+    [1, 0, 1],
+    'f differs in its second range, same is equal, the unreadable one counts as different',
+  );
   assert.is(failures.length, 1);
   assert.is(failures[0]?.pair, 2);
   assert.match(String(failures[0]?.cause), /^ENOENT: no such file or directory \(open\)$/);
   assert.is(Atomics.load(task.next, 0) >= 5, true, 'every range was taken');
 });
 
-W('hash: a single changed byte is found wherever it sits, including the last byte of a block and of a file', async ({ dir }) => {
-  const data = Buffer.alloc(10_000, 7);
-  const at = [0, 4095, 4096, 9999];
-  const tree: Record<string, Buffer> = { 's/same': data, 'r/same': data };
-  for (const i of at) {
-    const other = Buffer.from(data);
-    other[i] = 8;
-    tree[`s/${i}`] = data;
-    tree[`r/${i}`] = other;
-  }
-  writeTree(dir, tree);
-  const task = hashTask(dir, [['same', 0, 10_000], ...at.map((i): [string, number, number] => [String(i), 0, 10_000])]);
-  assert.equal(await hash(task), []);
-  assert.equal(Array.from(task.differs), [0, 1, 1, 1, 1]);
-});
+W(
+  'hash: a single changed byte is found wherever it sits, including the last byte of a block and of a file',
+  async ({ dir }) => {
+    const data = Buffer.alloc(10_000, 7);
+    const at = [0, 4095, 4096, 9999];
+    const tree: Record<string, Buffer> = { 's/same': data, 'r/same': data };
+    for (const i of at) {
+      const other = Buffer.from(data);
+      other[i] = 8;
+      tree[`s/${i}`] = data;
+      tree[`r/${i}`] = other;
+    }
+    writeTree(dir, tree);
+    const task = hashTask(dir, [
+      ['same', 0, 10_000],
+      ...at.map((i): [string, number, number] => [String(i), 0, 10_000]),
+    ]);
+    assert.equal(await hash(task), []);
+    assert.equal(Array.from(task.differs), [0, 1, 1, 1, 1]);
+  },
+);
 
 W('hash: a pair already known to differ is not read again', async ({ dir }) => {
   writeTree(dir, { s: null, r: null });
@@ -135,7 +161,10 @@ W('copy: a source that changed or vanished since the scan is not written, and le
 W('copy: nothing is written through a replica directory that became a symlink', ({ dir }) => {
   writeTree(dir, { src: 'x', 'outside/keep': 'keep', 'rep/sub': { link: '../outside' } });
   const [result] = copy({ stop: noCancel(), jobs: [fileJob(join(dir, 'src'), join(dir, 'rep/sub/keep'))] });
-  assert.match(String(result?.ok === false && result.cause), /rep\/sub leads through a symlink to .*outside: nothing is written or deleted there/);
+  assert.match(
+    String(result?.ok === false && result.cause),
+    /rep\/sub leads through a symlink to .*outside: nothing is written or deleted there/,
+  );
   assert.is(readFileSync(join(dir, 'outside/keep'), 'utf8'), 'keep');
   assert.equal(readdirSync(join(dir, 'outside')), ['keep']);
 });
@@ -148,14 +177,18 @@ W('copy: a raised stop flag skips jobs not yet started', ({ dir }) => {
 });
 
 W('scan: kinds, sizes, modes and link targets; symlinks are not followed; FIFOs are listed as special', ({ dir }) => {
-  writeTree(dir, { 'd/f': 'abc', l: { link: 'd' }, 'l2': { link: '/etc' } });
+  writeTree(dir, { 'd/f': 'abc', l: { link: 'd' }, l2: { link: '/etc' } });
   execFileSync('mkfifo', [join(dir, 'fifo')]);
   const snap = scanTree(dir);
   const pick = (p: string): Partial<Entry> | undefined => {
     const e = snap.entries.find((x) => x.path === p);
     return e && { kind: e.kind, size: e.size, target: e.target };
   };
-  assert.equal(snap.entries.map((e) => e.path), ['', 'd', 'd/f', 'fifo', 'l', 'l2'], 'in scan order');
+  assert.equal(
+    snap.entries.map((e) => e.path),
+    ['', 'd', 'd/f', 'fifo', 'l', 'l2'],
+    'in scan order',
+  );
   assert.equal(pick('d/f'), { kind: 'file', size: 3, target: undefined });
   assert.equal(pick('l'), { kind: 'symlink', size: 0, target: 'd' });
   assert.equal(pick('fifo')?.kind, 'special');
@@ -184,16 +217,27 @@ W('pool: the pool thread walks its tree from the front and helps with the other 
   try {
     const walk = newShare();
     const help = newShare();
-    const found = await pool.scan({ walk: { root: join(dir, 'r'), exclude: [], share: walk }, help: { root: join(dir, 's'), exclude: [], share: help } });
+    const found = await pool.scan({
+      walk: { root: join(dir, 'r'), exclude: [], share: walk },
+      help: { root: join(dir, 's'), exclude: [], share: help },
+    });
     const replica = new ListingSink();
     replica.decode(found.walk);
     assert.equal(replica.snapshot(join(dir, 'r')), scanTree(join(dir, 'r')), 'its own tree, whole');
     const source = new ListingSink();
     source.decode(found.help);
-    assert.equal(source.snapshot(join(dir, 's')), scanTree(join(dir, 's')), 'the other tree, whole, as nobody walked it from the front');
+    assert.equal(
+      source.snapshot(join(dir, 's')),
+      scanTree(join(dir, 's')),
+      'the other tree, whole, as nobody walked it from the front',
+    );
     const mine = new ListingSink();
     await drainYielding(walkBack(join(dir, 'r'), undefined, mine, walk));
-    assert.equal(mine.snapshot(join(dir, 'r')).entries, [], 'a tree the pool walked to the end leaves the coordinator nothing');
+    assert.equal(
+      mine.snapshot(join(dir, 'r')).entries,
+      [],
+      'a tree the pool walked to the end leaves the coordinator nothing',
+    );
   } finally {
     await pool.close();
   }
@@ -241,7 +285,10 @@ W('pool: a tree the coordinator listed down to its root leaves the pool thread n
     const mine = new ListingSink();
     await drainYielding(walkBack(join(dir, 's'), undefined, mine, walk));
     assert.is(backShare(walk), 'all');
-    const found = await pool.scan({ walk: { root: join(dir, 's'), exclude: [], share: walk }, help: { root: join(dir, 's'), exclude: [], share: help } });
+    const found = await pool.scan({
+      walk: { root: join(dir, 's'), exclude: [], share: walk },
+      help: { root: join(dir, 's'), exclude: [], share: help },
+    });
     assert.equal([found.walk.counts.length, found.help.counts.length], [0, 0]);
     assert.equal(mine.snapshot(join(dir, 's')), scanTree(join(dir, 's')));
   } finally {
@@ -255,17 +302,37 @@ W('pool: scan, multi-range compare with an early mismatch, and copy all run on r
   const bigChanged = Buffer.from(big);
   bigChanged[chunk * 2] = 2;
   // Non-ASCII names before others: the paths cross to the threads as UTF-8, found by byte offset.
-  writeTree(dir, { 's/big': big, 'r/big': bigChanged, 's/sämé': big, 'r/sämé': big, 's/small': 'abc', 'r/small': 'abd', 's/zz': 'z', 'r/zz': 'z', 's/empty': '', 'r/empty': '' });
+  writeTree(dir, {
+    's/big': big,
+    'r/big': bigChanged,
+    's/sämé': big,
+    'r/sämé': big,
+    's/small': 'abc',
+    'r/small': 'abd',
+    's/zz': 'z',
+    'r/zz': 'z',
+    's/empty': '',
+    'r/empty': '',
+  });
   const pool = new WorkerPool(2, (error) => assert.unreachable(error.message));
   try {
     const help = newShare();
     closeFront(help);
     const sink = new ListingSink();
-    sink.decode((await pool.scan({ walk: { root: join(dir, 's'), exclude: [], share: newShare() }, help: { root: dir, exclude: [], share: help } })).walk);
+    sink.decode(
+      (
+        await pool.scan({
+          walk: { root: join(dir, 's'), exclude: [], share: newShare() },
+          help: { root: dir, exclude: [], share: help },
+        })
+      ).walk,
+    );
     const snap = sink.snapshot(join(dir, 's'));
     assert.is(snap.entries.length, 6);
     const pairs = ['big', 'sämé', 'small', 'zz', 'empty'].map((p) => snap.entries.find((e) => e.path === p) as Entry);
-    const { verdicts, unreadable } = await compareContents(pool, join(dir, 's'), join(dir, 'r'), pairs, { chunkSize: chunk });
+    const { verdicts, unreadable } = await compareContents(pool, join(dir, 's'), join(dir, 'r'), pairs, {
+      chunkSize: chunk,
+    });
     assert.equal(Object.fromEntries(verdicts), { big: false, sämé: true, small: false, zz: true, empty: true });
     assert.is(unreadable.size, 0);
     const [result] = await pool.copy({ stop: noCancel(), jobs: [fileJob(join(dir, 's/big'), join(dir, 'r/big'))] });
@@ -276,12 +343,20 @@ W('pool: scan, multi-range compare with an early mismatch, and copy all run on r
   }
 });
 
-W('pool: its threads load task modules with import(), not require(), which aborts Node 20.20 when a closing pool terminates a thread inside it', async () => {
-  const esm = fileURLToPath(new URL('../src/errors.js', import.meta.url));
-  const probe = `try { require(${JSON.stringify(esm)}); process.exit(1); } catch (error) { process.exit(error.code === 'ERR_REQUIRE_ESM' ? 0 : 2); }`;
-  const exitCode = (execArgv: readonly string[]): Promise<number> => new Promise((resolve) => new Worker(probe, { eval: true, execArgv: [...execArgv] }).on('exit', resolve));
-  assert.is(await exitCode([]), 1, 'this Node loads ES modules with require(): the probe would prove nothing otherwise');
-  assert.is(await exitCode(THREAD_EXEC_ARGV), 0);
-});
+W(
+  'pool: its threads load task modules with import(), not require(), which aborts Node 20.20 when a closing pool terminates a thread inside it',
+  async () => {
+    const esm = fileURLToPath(new URL('../src/errors.js', import.meta.url));
+    const probe = `try { require(${JSON.stringify(esm)}); process.exit(1); } catch (error) { process.exit(error.code === 'ERR_REQUIRE_ESM' ? 0 : 2); }`;
+    const exitCode = (execArgv: readonly string[]): Promise<number> =>
+      new Promise((resolve) => new Worker(probe, { eval: true, execArgv: [...execArgv] }).on('exit', resolve));
+    assert.is(
+      await exitCode([]),
+      1,
+      'this Node loads ES modules with require(): the probe would prove nothing otherwise',
+    );
+    assert.is(await exitCode(THREAD_EXEC_ARGV), 0);
+  },
+);
 
 W.run();

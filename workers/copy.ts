@@ -1,4 +1,15 @@
-import { chmodSync, constants, copyFileSync, lstatSync, lutimesSync, renameSync, rmdirSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
+import {
+  chmodSync,
+  constants,
+  copyFileSync,
+  lstatSync,
+  lutimesSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+} from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { describeCause, errnoCode } from '../src/errors.js';
@@ -22,7 +33,13 @@ export type CopyJob =
       readonly mtimeMs: number;
       readonly replacing: boolean;
     }
-  | { readonly kind: 'symlink'; readonly link: string; readonly to: string; readonly mtime: number; readonly replacing: boolean }
+  | {
+      readonly kind: 'symlink';
+      readonly link: string;
+      readonly to: string;
+      readonly mtime: number;
+      readonly replacing: boolean;
+    }
   | { readonly kind: 'meta'; readonly to: string; readonly mode: number | undefined; readonly mtime: number };
 
 export interface CopyTask {
@@ -99,13 +116,15 @@ function copyChecked(job: Extract<CopyJob, { kind: 'file' }>, temp: string): voi
     // EXCL: never write through whatever might already sit at the temporary name.
     copyFileSync(job.from, temp, constants.COPYFILE_EXCL);
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT' && !lstatSync(job.from, { throwIfNoEntry: false })) throw new SourceChanged('vanished before it could be copied');
+    if (errnoCode(error) === 'ENOENT' && !lstatSync(job.from, { throwIfNoEntry: false }))
+      throw new SourceChanged('vanished before it could be copied');
     throw error;
   }
   // The copy is only good if the source held still while it was read (and is still a file, not a symlink).
   const after = lstatSync(job.from, { throwIfNoEntry: false });
   if (!after) throw new SourceChanged('vanished while it was copied');
-  if (!after.isFile() || after.size !== job.size || after.mtimeMs !== job.mtimeMs) throw new SourceChanged('changed while it was copied');
+  if (!after.isFile() || after.size !== job.size || after.mtimeMs !== job.mtimeMs)
+    throw new SourceChanged('changed while it was copied');
   chmodSync(temp, job.mode);
   utimesSync(temp, job.mtime, job.mtime);
 }

@@ -50,9 +50,12 @@ let hasher: Hasher | undefined;
  */
 export async function hasherFor(blockSize: number): Promise<Hasher> {
   if (hasher && hasher.block.length >= blockSize) return hasher;
-  const { instance } = await WebAssembly.instantiate(readFileSync(new URL('../workerd/xxhash.wasm', import.meta.resolve('xxhash-wasm'))));
+  const { instance } = await WebAssembly.instantiate(
+    readFileSync(new URL('../workerd/xxhash.wasm', import.meta.resolve('xxhash-wasm'))),
+  );
   const { mem, xxh64 } = instance.exports;
-  if (!(mem instanceof WebAssembly.Memory) || typeof xxh64 !== 'function') throw new Error('xxhash-wasm: its module no longer exports mem and xxh64');
+  if (!(mem instanceof WebAssembly.Memory) || typeof xxh64 !== 'function')
+    throw new Error('xxhash-wasm: its module no longer exports mem and xxh64');
   if (mem.buffer.byteLength < blockSize) mem.grow(Math.ceil((blockSize - mem.buffer.byteLength) / 65536));
   hasher = { xxh64: xxh64 as Xxh64, block: Buffer.from(mem.buffer, 0, blockSize) };
   return hasher;
@@ -64,10 +67,21 @@ export default async function hash(task: HashTask): Promise<HashFailure[]> {
   const paths = Buffer.from(task.paths.buffer, task.paths.byteOffset, task.paths.byteLength);
   const pathOf = (pair: number): string => paths.toString('utf8', task.starts[pair], task.starts[pair + 1]);
   const failures: HashFailure[] = [];
-  for (let range = Atomics.add(task.next, 0, 1); range < task.pairs.length && Atomics.load(task.stop, 0) === 0; range = Atomics.add(task.next, 0, 1)) {
+  for (
+    let range = Atomics.add(task.next, 0, 1);
+    range < task.pairs.length && Atomics.load(task.stop, 0) === 0;
+    range = Atomics.add(task.next, 0, 1)
+  ) {
     const pair = task.pairs[range] as number;
     if (Atomics.load(task.differs, pair) === 1) continue;
-    const verdict = compareRange(api, pathOf(pair), task.offsets[range] as number, task.lengths[range] as number, pair, task);
+    const verdict = compareRange(
+      api,
+      pathOf(pair),
+      task.offsets[range] as number,
+      task.lengths[range] as number,
+      pair,
+      task,
+    );
     if (verdict === true) continue;
     Atomics.store(task.differs, pair, 1);
     if (verdict !== false) failures.push({ pair, cause: verdict });
@@ -76,7 +90,14 @@ export default async function hash(task: HashTask): Promise<HashFailure[]> {
 }
 
 /** True when both ranges hash alike block by block, false at the first differing block, or the cause of a read failure. */
-function compareRange({ xxh64, block }: Hasher, path: string, offset: number, length: number, pair: number, task: HashTask): boolean | string {
+function compareRange(
+  { xxh64, block }: Hasher,
+  path: string,
+  offset: number,
+  length: number,
+  pair: number,
+  task: HashTask,
+): boolean | string {
   let fa: number | undefined;
   let fb: number | undefined;
   try {

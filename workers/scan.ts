@@ -1,4 +1,4 @@
-import { scanBack, scanFront, type EncodedListings, type WalkTask } from '../src/scan.js';
+import { type EncodedListings, scanBack, scanFront, type WalkTask } from '../src/scan.js';
 
 export interface ScanTask {
   /** The tree this thread walks from the front while the coordinator walks the other one. */
