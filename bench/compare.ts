@@ -12,7 +12,7 @@ import { ensureTree, SHAPES, type TreeName, touchShare } from './tree.js';
  * rsync and peak RSS (GNU time). Usage:
  *   node dist/bench/compare.js --tree many-small --runs 5 [--dir /data/bench] [--scenarios initial,noop,change,checksum]
  */
-const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const { values } = parseArgs({
   options: {
     tree: { type: 'string', default: 'many-small' },

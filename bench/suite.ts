@@ -6,11 +6,13 @@ import { parseArgs } from 'node:util';
 import { createConsola } from 'consola/core';
 import { Bench } from 'tinybench';
 import xxhash from 'xxhash-wasm';
-import { WorkerPool } from '../src/pool.js';
-import { drainYielding, ListingSink, scanFront, scanTree, walkBack } from '../src/scan.js';
-import { closeFront, newShare } from '../src/share.js';
-import { type CycleOptions, cycleOptions, runCycle } from '../src/sync.js';
-import { hasherFor } from '../workers/hash.js';
+import { runCycle } from '../src/run/cycle.js';
+import { type CycleOptions, cycleOptions } from '../src/sync/cycle.js';
+import { ListingSink } from '../src/tree/local/columns.js';
+import { hasherFor } from '../src/tree/local/hash.js';
+import { WorkerPool } from '../src/tree/local/pool.js';
+import { closeFront, newShare } from '../src/tree/local/split-walk.js';
+import { drainYielding, scanFront, scanTree, walkBack } from '../src/tree/local/walk.js';
 import { ensureTree, SHAPES, type TreeName } from './tree.js';
 
 /**

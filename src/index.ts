@@ -1,19 +1,18 @@
-export { type ErrorKind, ReplisyncError } from './errors.js';
-export { acquireLock, type Lock } from './lock.js';
-export { createRunLogger, type Logger, type Verbosity } from './log.js';
-export { comparePaths, march } from './march.js';
-export { parseDuration, parseSize, type ResolvedOptions, resolveOptions, type UserOptions } from './options.js';
-export {
-  type Action,
-  type Change,
-  limitDeletes,
-  type Plan,
-  type PlanOptions,
-  pairsToHash,
-  plan,
-  type Verdicts,
-} from './plan.js';
-export { WorkerPool } from './pool.js';
-export { scanTree } from './scan.js';
-export { type CycleOptions, type CycleReport, cycleOptions, planCycle, runCycle } from './sync.js';
-export type { Entry, Kind, Snapshot } from './types.js';
+export type { UserOptions } from './cli/args.js';
+export { type ResolvedOptions, resolveOptions } from './cli/resolve.js';
+export { parseDuration, parseSize } from './cli/units.js';
+export { classify, type Failure, type FailureClass, ReplisyncError } from './errors.js';
+export { createRunLogger, type Logger, type Verbosity } from './report/log.js';
+export { planCycle, runCycle } from './run/cycle.js';
+export { acquireLock, type Lock } from './run/lock.js';
+export { type CycleOptions, type CycleReport, cycleOptions, planSync, runSync, type Trees } from './sync/cycle.js';
+export type { Change, Verdicts } from './sync/equal.js';
+export { limitDeletes } from './sync/guards.js';
+export { march } from './sync/march.js';
+export { type Action, type Plan, pairsToHash, plan } from './sync/plan.js';
+export { LocalTree } from './tree/local/local-tree.js';
+export { WorkerPool } from './tree/local/pool.js';
+export { scanTree } from './tree/local/walk.js';
+export { MemoryTree } from './tree/memory/memory-tree.js';
+export { comparePaths } from './tree/order.js';
+export type { Entry, Kind, Op, OpResult, Snapshot, Tree } from './tree/tree.js';

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { batches } from '../src/batch.js';
+import { batches } from '../src/tree/local/batch.js';
 
 const size = (n: number): number => n;
 

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compileExcludes } from '../src/filter.js';
+import { compileExcludes } from '../src/tree/filter.js';
 
 const cases: Array<[string, string, boolean, boolean]> = [
   ['*.tmp', 'a.tmp', false, true],

@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createConsola, type LogObject } from 'consola/core';
-import type { Logger } from '../src/log.js';
-import { WorkerPool } from '../src/pool.js';
-import { type CycleOptions, type CycleReport, cycleOptions, runCycle } from '../src/sync.js';
+import type { Logger } from '../src/report/log.js';
+import { runCycle } from '../src/run/cycle.js';
+import { type CycleOptions, type CycleReport, cycleOptions } from '../src/sync/cycle.js';
+import { WorkerPool } from '../src/tree/local/pool.js';
 
-export const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
 /** A fresh directory under the system temp dir; remove it with `rmSync(dir, { recursive: true })`. */
 export function tempDir(): string {

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { configFields } from '../src/config.js';
-import type { ReportLine } from '../src/report.js';
+import { configFields } from '../src/cli/jobs-file.js';
+import { jobsSchema } from '../src/cli/schema.js';
+import type { ReportLine } from '../src/report/jsonl.js';
 import { CLI, operations, removeDir, rsyncDiff, runCli, startCli, syncOnce, tempDir, writeTree } from './helpers.js';
 
 const J = suite<{ dir: string }>('jobs, filters, reports', { dir: '' });
@@ -224,6 +225,7 @@ J('the shipped JSON schema lists exactly the fields the jobs file accepts', () =
   const fields = configFields();
   assert.equal(Object.keys(schema.properties).sort(), fields.top.sort());
   assert.equal(Object.keys(schema.properties.jobs.items.properties).sort(), fields.job.sort());
+  assert.equal(schema, jobsSchema(), 'schema/jobs.schema.json is what npm run schema writes from the option table');
 });
 
 J.run();

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { acquireLock } from '../src/lock.js';
+import { acquireLock } from '../src/run/lock.js';
 import { removeDir, tempDir } from './helpers.js';
 
 const L = suite<{ dir: string }>('lock', { dir: '' });

@@ -3,7 +3,7 @@ import { statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { makeDirs } from '../src/makedirs.js';
+import { makeDirs } from '../src/tree/local/makedirs.js';
 import { removeDir, tempDir } from './helpers.js';
 
 const M = suite<{ dir: string }>('makeDirs', { dir: '' });
@@ -29,7 +29,7 @@ M('a file or a dangling symlink in the way is an error about the path asked for'
 
 M('under /proc, where mkdir says ENOENT below a directory that exists, it fails at once instead of spinning', () => {
   // In a child with a time limit: Node's own recursive mkdirSync never returns here.
-  const script = `import(${JSON.stringify(new URL('../src/makedirs.js', import.meta.url).href)}).then(({ makeDirs }) => { try { makeDirs('/proc/replisync-test/x'); } catch (error) { process.stdout.write(error.code); } });`;
+  const script = `import(${JSON.stringify(new URL('../src/tree/local/makedirs.js', import.meta.url).href)}).then(({ makeDirs }) => { try { makeDirs('/proc/replisync-test/x'); } catch (error) { process.stdout.write(error.code); } });`;
   const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 10_000 });
   assert.is(run.status, 0, `killed after 10 s: ${String(run.signal)}`);
   assert.is(run.stdout, 'ENOENT');

@@ -2,15 +2,10 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite, test } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  parseDuration,
-  parseMaxDelete,
-  parseSize,
-  parseWorkers,
-  resolveOptions,
-  type UserOptions,
-} from '../src/options.js';
-import { cycleOptions } from '../src/sync.js';
+import type { UserOptions } from '../src/cli/args.js';
+import { resolveOptions } from '../src/cli/resolve.js';
+import { parseDuration, parseMaxDelete, parseSize, parseWorkers } from '../src/cli/units.js';
+import { cycleOptions } from '../src/sync/cycle.js';
 import { removeDir, tempDir } from './helpers.js';
 
 const durations: Array<[string | number, number]> = [

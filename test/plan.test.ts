@@ -1,10 +1,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { describe } from '../src/execute.js';
-import { comparePaths, march } from '../src/march.js';
-import { limitDeletes, type Plan, pairsToHash, plan, type Verdicts } from '../src/plan.js';
-import { planActions } from '../src/sync.js';
-import type { Entry, Snapshot } from '../src/types.js';
+import { classify } from '../src/errors.js';
+import { describe } from '../src/report/text.js';
+import type { Verdicts } from '../src/sync/equal.js';
+import { limitDeletes } from '../src/sync/guards.js';
+import { march } from '../src/sync/march.js';
+import { type Plan, pairsToHash, plan, planActions } from '../src/sync/plan.js';
+import { comparePaths } from '../src/tree/order.js';
+import type { Entry, Snapshot } from '../src/tree/tree.js';
 
 const T = 1_700_000_000_123.456;
 type Spec = Partial<Entry> & { kind: Entry['kind'] };
@@ -20,7 +23,7 @@ function snap(spec: Record<string, Spec>, unreadable: string[] = []): Snapshot {
   return {
     root: '/x',
     entries: entries.sort((a, b) => comparePaths(a.path, b.path)),
-    unreadable: unreadable.map((path) => ({ path, cause: 'EACCES' })),
+    unreadable: unreadable.map((path) => ({ path, code: 'EACCES', cause: 'EACCES' })),
   };
 }
 
@@ -191,8 +194,10 @@ test('march reports each path once: source only, replica only, or both', () => {
   march(
     snap({ a: file(1), 'a-b': file(1), c: dir(), 'c/d': file(1) }),
     snap({ a: file(1), b: file(1), 'c/d': file(1), c: dir() }),
-    (s, r) => {
-      seen.push(`${(s ?? r)?.path}:${s ? 's' : ''}${r ? 'r' : ''}`);
+    {
+      sourceOnly: (s) => void seen.push(`${s.path}:s`),
+      replicaOnly: (r) => void seen.push(`${r.path}:r`),
+      both: (s) => void seen.push(`${s.path}:sr`),
     },
   );
   assert.equal(seen, [':sr', 'a:sr', 'a-b:s', 'b:r', 'c:sr', 'c/d:sr']);
@@ -211,3 +216,15 @@ test('a newline in a name is escaped in the log line, so one operation stays one
 });
 
 test.run();
+
+test('failures are classified once by errno: a read-only disk is fatal, a busy file retried, the rest per entry', () => {
+  assert.equal(['EROFS', 'EBUSY', 'EAGAIN', 'ENOSPC', 'EACCES', 'ENOENT', undefined].map(classify), [
+    'fatal',
+    'retry',
+    'retry',
+    'entry',
+    'entry',
+    'entry',
+    'entry',
+  ]);
+});

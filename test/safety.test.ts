@@ -13,9 +13,10 @@ import {
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execute } from '../src/execute.js';
-import { WorkerPool } from '../src/pool.js';
-import { cycleOptions, planCycle } from '../src/sync.js';
+import { localTrees, planCycle } from '../src/run/cycle.js';
+import { cycleOptions } from '../src/sync/cycle.js';
+import { execute } from '../src/sync/execute.js';
+import { WorkerPool } from '../src/tree/local/pool.js';
 import { CLI, captureLogger, removeDir, rsyncDiff, runCli, startCli, syncOnce, tempDir, writeTree } from './helpers.js';
 
 const S = suite<{ dir: string; src: string; rep: string }>('safety', { dir: '', src: '', rep: '' });
@@ -121,9 +122,7 @@ S(
       const { plan } = await planCycle(pool, cycleOptions(src, rep), log);
       writeFileSync(join(src, 'f'), 'second, longer version');
       const outcome = await execute(plan, {
-        pool,
-        sourceRoot: src,
-        replicaRoot: rep,
+        ...localTrees(pool, src, rep),
         log,
         stop: new Int32Array(new SharedArrayBuffer(4)),
       });
@@ -153,9 +152,7 @@ S(
       rmSync(join(rep, 'd'), { recursive: true });
       symlinkSync(outside, join(rep, 'd'));
       const outcome = await execute(plan, {
-        pool,
-        sourceRoot: src,
-        replicaRoot: rep,
+        ...localTrees(pool, src, rep),
         log,
         stop: new Int32Array(new SharedArrayBuffer(4)),
       });
@@ -254,6 +251,29 @@ S(
     assert.match(out, /exit=1\nold\n\.\n\.\.\nbig\nsmall\n$/);
   },
 );
+
+S('a read-only replica stops the cycle at the first write it refuses, with exit 2', async ({ dir }) => {
+  const mnt = join(dir, 'mnt');
+  writeTree(join(dir, 'src'), { 'a/f': 'a', 'b/f': 'b', 'c/f': 'c' });
+  writeTree(mnt, {});
+  const script = `mount -t tmpfs tmpfs '${mnt}' && mkdir '${mnt}/r' && mount -o remount,ro '${mnt}' && "$0" '${CLI}' '${join(dir, 'src')}' '${mnt}/r' --once 2>&1; echo "exit=$?"`;
+  const out = execFileSync('unshare', ['-rm', 'sh', '-c', script, process.execPath], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  assert.equal(
+    out
+      .split('\n')
+      .filter((l) => l.includes('ERROR'))
+      .map((l) => l.replace(/^\S+ /, '')),
+    [
+      'ERROR create dir a failed: EROFS: read-only file system (mkdir)',
+      'ERROR the replica takes no more writes (EROFS): this cycle stops here',
+    ],
+    out,
+  );
+  assert.match(out, /exit=2\n$/);
+});
 
 const BIG = 300 * 1024 * 1024;
 

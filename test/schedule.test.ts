@@ -1,7 +1,7 @@
 import { setTimeout as wait } from 'node:timers/promises';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runPeriodically } from '../src/schedule.js';
+import { runPeriodically } from '../src/run/schedule.js';
 
 test('cycles that overrun the interval run back to back, never overlapped, and stop on abort', async () => {
   const controller = new AbortController();

@@ -1,9 +1,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compileExcludes } from '../src/filter.js';
-import { ListingSink, type Sink, scanTree, walkBack, walkFront } from '../src/scan.js';
-import { backOpen, backShare, claimBack, claimFront, closeFront, newShare } from '../src/share.js';
-import type { Entry, ScanFailure } from '../src/types.js';
+import type { Failure } from '../src/errors.js';
+import { compileExcludes } from '../src/tree/filter.js';
+import { ListingSink, type Sink } from '../src/tree/local/columns.js';
+import { backOpen, backShare, claimBack, claimFront, closeFront, newShare } from '../src/tree/local/split-walk.js';
+import { scanTree, walkBack, walkFront } from '../src/tree/local/walk.js';
+import type { Entry } from '../src/tree/tree.js';
 import { removeDir, tempDir, writeTree } from './helpers.js';
 
 const P = suite('share: claims from both ends');
@@ -77,7 +79,7 @@ W.after.each((ctx) => removeDir(ctx.dir));
 class Recorder implements Sink {
   readonly all = new ListingSink();
   readonly listed: string[] = [];
-  get unreadable(): ScanFailure[] {
+  get unreadable(): Failure[] {
     return this.all.unreadable;
   }
   listing(dir: string, entries: Entry[]): void {

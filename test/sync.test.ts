@@ -14,12 +14,13 @@ import {
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execute } from '../src/execute.js';
-import { sameMtime } from '../src/mtime.js';
-import { emptyPlan } from '../src/plan.js';
-import { WorkerPool } from '../src/pool.js';
-import { cycleOptions, planCycle, runCycle } from '../src/sync.js';
-import type { HashFailure, HashTask } from '../workers/hash.js';
+import { localTrees, planCycle, runCycle } from '../src/run/cycle.js';
+import { cycleOptions } from '../src/sync/cycle.js';
+import { execute } from '../src/sync/execute.js';
+import { emptyPlan } from '../src/sync/plan.js';
+import { WorkerPool } from '../src/tree/local/pool.js';
+import type { HashFailure, HashTask } from '../src/tree/local/tasks.js';
+import { sameMtime } from '../src/tree/mtime.js';
 import { captureLogger, operations, removeDir, rsyncDiff, setMtime, syncOnce, tempDir, writeTree } from './helpers.js';
 
 const Sync = suite<{ dir: string; src: string; rep: string }>('sync', { dir: '', src: '', rep: '' });
@@ -214,9 +215,7 @@ Sync(
       const { plan } = await planCycle(pool, options, log);
       unlinkSync(join(src, 'b'));
       const outcome = await execute(plan, {
-        pool,
-        sourceRoot: src,
-        replicaRoot: rep,
+        ...localTrees(pool, src, rep),
         log,
         stop: new Int32Array(new SharedArrayBuffer(4)),
       });
@@ -242,7 +241,11 @@ Sync('a stop raised before execution (a signal during the scan) changes nothing'
     const { plan } = await planCycle(pool, cycleOptions(src, rep), log);
     const stop = new Int32Array(new SharedArrayBuffer(4));
     Atomics.store(stop, 0, 1);
-    const outcome = await execute(plan, { pool, sourceRoot: src, replicaRoot: rep, log, stop });
+    const outcome = await execute(plan, {
+      ...localTrees(pool, src, rep),
+      log,
+      stop,
+    });
     assert.equal([outcome.created, outcome.updated, outcome.deleted, outcome.failed], [0, 0, 0, 0]);
     assert.ok(!existsSync(rep));
   } finally {

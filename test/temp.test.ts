@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isTempName, tempName } from '../src/temp.js';
+import { isTempName, tempName } from '../src/tree/temp.js';
 
 test('a temporary name stays within 255 bytes even for a 255-byte name of 3-byte characters', () => {
   const name = '名'.repeat(85);

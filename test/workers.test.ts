@@ -1,17 +1,19 @@
 import { execFileSync } from 'node:child_process';
-import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compareContents } from '../src/compare.js';
-import { THREAD_EXEC_ARGV, WorkerPool } from '../src/pool.js';
-import { drainYielding, ListingSink, scanTree, walkBack, walkFront } from '../src/scan.js';
-import { backShare, closeFront, newShare } from '../src/share.js';
-import type { Entry } from '../src/types.js';
-import copy, { type CopyJob } from '../workers/copy.js';
-import hash, { type HashTask } from '../workers/hash.js';
+import { ListingSink } from '../src/tree/local/columns.js';
+import { THREAD_EXEC_ARGV, WorkerPool } from '../src/tree/local/pool.js';
+import { compareContents } from '../src/tree/local/ranges.js';
+import { backShare, closeFront, newShare } from '../src/tree/local/split-walk.js';
+import type { CopyJob, HashTask } from '../src/tree/local/tasks.js';
+import { drainYielding, scanTree, walkBack, walkFront } from '../src/tree/local/walk.js';
+import type { Entry } from '../src/tree/tree.js';
+import copy from '../workers/copy.js';
+import hash from '../workers/hash.js';
 import { removeDir, tempDir, writeTree } from './helpers.js';
 
 const W = suite<{ dir: string }>('workers', { dir: '' });
@@ -22,15 +24,13 @@ W.after.each((ctx) => removeDir(ctx.dir));
 
 const noCancel = (): Int32Array => new Int32Array(new SharedArrayBuffer(4));
 
-/** A file copy job for `from` as it is now (as a scan would have seen it). */
-function fileJob(from: string, to: string, extra: Partial<Extract<CopyJob, { kind: 'file' }>> = {}): CopyJob {
-  const stat = lstatSync(from, { throwIfNoEntry: false });
+/** A job copying `path` from the tree at `sourceRoot` as it is now (as a scan would have seen it). */
+function fileJob(sourceRoot: string, path: string, extra: Partial<Extract<CopyJob, { kind: 'file' }>> = {}): CopyJob {
+  const stat = lstatSync(join(sourceRoot, path), { throwIfNoEntry: false });
   return {
     kind: 'file',
-    from,
-    to,
+    path,
     mode: 0o644,
-    mtime: 1,
     size: stat?.size ?? 0,
     mtimeMs: stat?.mtimeMs ?? 0,
     replacing: false,
@@ -76,7 +76,7 @@ W('hash: a pair differs when any of its ranges does; an unreadable pair comes ba
   );
   assert.is(failures.length, 1);
   assert.is(failures[0]?.pair, 2);
-  assert.match(String(failures[0]?.cause), /^ENOENT: no such file or directory \(open\)$/);
+  assert.match(String(failures[0]?.failure.cause), /^ENOENT: no such file or directory \(open\)$/);
   assert.is(Atomics.load(task.next, 0) >= 5, true, 'every range was taken');
 });
 
@@ -125,31 +125,46 @@ W('hash: ranges already taken by another thread are left to it', async ({ dir })
 });
 
 W('copy: files and symlinks land by rename with mode and mtime; failures come back as data', ({ dir }) => {
-  writeTree(dir, { src: 'content', 'out/old': 'old content' });
+  writeTree(dir, { 's/old': 'content', 's/missing/new': 'new', 'out/old': 'old content', 'out/meta': 'm' });
+  const sourceRoot = join(dir, 's');
+  const replicaRoot = join(dir, 'out');
+  utimesSync(join(sourceRoot, 'old'), 1_600_000_000.5, 1_600_000_000.5);
   const results = copy({
+    sourceRoot,
+    replicaRoot,
     stop: noCancel(),
     jobs: [
-      fileJob(join(dir, 'src'), join(dir, 'out/old'), { mode: 0o640, mtime: 1_600_000_000.5 }),
-      { kind: 'symlink', link: '../src', to: join(dir, 'out/link'), mtime: 1_600_000_001, replacing: false },
-      fileJob(join(dir, 'src'), join(dir, 'out/missing/new')),
-      { kind: 'meta', to: join(dir, 'src'), mode: 0o600, mtime: 1_500_000_000 },
+      fileJob(sourceRoot, 'old', { mode: 0o640 }),
+      { kind: 'symlink', link: '../src', path: 'link', mtimeMs: 1_600_000_001_000, replacing: false },
+      fileJob(sourceRoot, 'missing/new'),
+      { kind: 'meta', path: 'meta', mode: 0o600, mtimeMs: 1_500_000_000_000 },
     ],
   });
   assert.equal(results.slice(0, 2), [{ ok: true }, { ok: true }]);
-  assert.equal(results[2], { ok: false, cause: 'ENOENT: no such file or directory (realpath)' });
-  assert.is(readFileSync(join(dir, 'out/old'), 'utf8'), 'content');
-  assert.is(statSync(join(dir, 'out/old')).mode & 0o777, 0o640);
-  assert.is(statSync(join(dir, 'out/old')).mtimeMs, 1_600_000_000_500);
-  assert.is(readlinkSync(join(dir, 'out/link')), '../src');
-  assert.is(lstatSync(join(dir, 'out/link')).mtimeMs, 1_600_000_001_000);
-  assert.is(statSync(join(dir, 'src')).mode & 0o777, 0o600);
-  assert.equal(readdirSync(join(dir, 'out')).sort(), ['link', 'old'], 'no temporary file is left behind');
+  assert.equal(results[2], {
+    ok: false,
+    failure: { path: 'missing/new', code: 'ENOENT', cause: 'ENOENT: no such file or directory (realpath)' },
+  });
+  assert.is(readFileSync(join(replicaRoot, 'old'), 'utf8'), 'content');
+  assert.is(statSync(join(replicaRoot, 'old')).mode & 0o777, 0o640);
+  assert.is(statSync(join(replicaRoot, 'old')).mtimeMs, 1_600_000_000_500);
+  assert.is(readlinkSync(join(replicaRoot, 'link')), '../src');
+  assert.is(lstatSync(join(replicaRoot, 'link')).mtimeMs, 1_600_000_001_000);
+  assert.is(statSync(join(replicaRoot, 'meta')).mode & 0o777, 0o600);
+  assert.is(statSync(join(replicaRoot, 'meta')).mtimeMs, 1_500_000_000_000);
+  assert.equal(readdirSync(replicaRoot).sort(), ['link', 'meta', 'old'], 'no temporary file is left behind');
 });
 
 W('copy: a source that changed or vanished since the scan is not written, and leaves no temporary file', ({ dir }) => {
-  writeTree(dir, { src: 'new content', 'out/f': 'old content' });
-  const stale = fileJob(join(dir, 'src'), join(dir, 'out/f'), { mtimeMs: 1 });
-  const results = copy({ stop: noCancel(), jobs: [stale, fileJob(join(dir, 'gone'), join(dir, 'out/g'))] });
+  writeTree(dir, { 's/f': 'new content', 'out/f': 'old content' });
+  const sourceRoot = join(dir, 's');
+  const stale = fileJob(sourceRoot, 'f', { mtimeMs: 1 });
+  const results = copy({
+    sourceRoot,
+    replicaRoot: join(dir, 'out'),
+    stop: noCancel(),
+    jobs: [stale, fileJob(sourceRoot, 'gone')],
+  });
   assert.equal(results, [
     { ok: 'changed', reason: 'changed while it was copied' },
     { ok: 'changed', reason: 'vanished before it could be copied' },
@@ -159,10 +174,16 @@ W('copy: a source that changed or vanished since the scan is not written, and le
 });
 
 W('copy: nothing is written through a replica directory that became a symlink', ({ dir }) => {
-  writeTree(dir, { src: 'x', 'outside/keep': 'keep', 'rep/sub': { link: '../outside' } });
-  const [result] = copy({ stop: noCancel(), jobs: [fileJob(join(dir, 'src'), join(dir, 'rep/sub/keep'))] });
+  writeTree(dir, { 's/sub/keep': 'x', 'outside/keep': 'keep', 'rep/sub': { link: '../outside' } });
+  const sourceRoot = join(dir, 's');
+  const [result] = copy({
+    sourceRoot,
+    replicaRoot: join(dir, 'rep'),
+    stop: noCancel(),
+    jobs: [fileJob(sourceRoot, 'sub/keep')],
+  });
   assert.match(
-    String(result?.ok === false && result.cause),
+    String(result?.ok === false && result.failure.cause),
     /rep\/sub leads through a symlink to .*outside: nothing is written or deleted there/,
   );
   assert.is(readFileSync(join(dir, 'outside/keep'), 'utf8'), 'keep');
@@ -170,10 +191,11 @@ W('copy: nothing is written through a replica directory that became a symlink', 
 });
 
 W('copy: a raised stop flag skips jobs not yet started', ({ dir }) => {
-  writeTree(dir, { src: 'x' });
+  writeTree(dir, { 's/f': 'x' });
   const stop = noCancel();
   Atomics.store(stop, 0, 1);
-  assert.equal(copy({ stop, jobs: [fileJob(join(dir, 'src'), join(dir, 'dst'))] }), [{ ok: 'skipped' }]);
+  const task = { sourceRoot: join(dir, 's'), replicaRoot: join(dir, 'r'), stop, jobs: [fileJob(join(dir, 's'), 'f')] };
+  assert.equal(copy(task), [{ ok: 'skipped' }]);
 });
 
 W('scan: kinds, sizes, modes and link targets; symlinks are not followed; FIFOs are listed as special', ({ dir }) => {
@@ -335,7 +357,12 @@ W('pool: scan, multi-range compare with an early mismatch, and copy all run on r
     });
     assert.equal(Object.fromEntries(verdicts), { big: false, sämé: true, small: false, zz: true, empty: true });
     assert.is(unreadable.size, 0);
-    const [result] = await pool.copy({ stop: noCancel(), jobs: [fileJob(join(dir, 's/big'), join(dir, 'r/big'))] });
+    const [result] = await pool.copy({
+      sourceRoot: join(dir, 's'),
+      replicaRoot: join(dir, 'r'),
+      stop: noCancel(),
+      jobs: [fileJob(join(dir, 's'), 'big')],
+    });
     assert.equal(result, { ok: true });
     assert.ok(readFileSync(join(dir, 'r/big')).equals(big));
   } finally {

@@ -1,6 +1,6 @@
-import type { HashTask } from '../workers/hash.js';
+import type { CompareOptions, Comparison, Entry } from '../tree.js';
 import type { WorkerPool } from './pool.js';
-import type { Entry } from './types.js';
+import type { HashTask } from './tasks.js';
 
 /** Rough single-thread costs here, to decide how many threads a comparison is worth: per pair (opening, closing, small reads) and per byte read (both sides). */
 const PAIR_MS = 0.025;
@@ -8,19 +8,6 @@ const BYTES_PER_MS = 3e6;
 
 /** Hashing reads in blocks that stay in the L2 cache: measured here, 128 KiB reads run at about 10 GiB/s from the page cache and 1 MiB reads at 2.5. */
 const BLOCK_SIZE = 128 * 1024;
-
-export interface CompareOptions {
-  /** Files larger than this are split into ranges of this size, hashed in parallel. */
-  readonly chunkSize: number;
-  /** The run's stop flag: once raised, the comparison ends early and its verdicts are not to be acted on. */
-  readonly stop?: Int32Array;
-}
-
-/** Which paths a comparison could not read, with the cause; they are treated as different. */
-export interface Comparison {
-  readonly verdicts: Map<string, boolean>;
-  readonly unreadable: Map<string, string>;
-}
 
 const shared = <T extends Int32Array | Float64Array>(
   Type: new (buffer: SharedArrayBuffer) => T,
@@ -48,9 +35,13 @@ export async function compareContents(
   // The paths go to every thread as one UTF-8 buffer in shared memory, read a path at a time:
   // no thread holds its own copy of 100,000 strings.
   const starts = shared(Int32Array, 4, pairs.length + 1);
-  pairs.forEach((entry, pair) => (starts[pair + 1] = (starts[pair] as number) + Buffer.byteLength(entry.path)));
+  pairs.forEach((entry, pair) => {
+    starts[pair + 1] = (starts[pair] as number) + Buffer.byteLength(entry.path);
+  });
   const paths = Buffer.from(new SharedArrayBuffer(starts[pairs.length] as number));
-  pairs.forEach((entry, pair) => paths.write(entry.path, starts[pair] as number));
+  pairs.forEach((entry, pair) => {
+    paths.write(entry.path, starts[pair] as number);
+  });
   const task: HashTask = {
     sourceRoot,
     replicaRoot,
@@ -82,7 +73,7 @@ export async function compareContents(
   });
   const threads = Math.min(pool.threadsFor(count * PAIR_MS + bytes / BYTES_PER_MS), count);
   const failures = (await Promise.all(Array.from({ length: threads }, () => pool.hash(task)))).flat();
-  const unreadable = new Map(failures.map((f) => [(pairs[f.pair] as Entry).path, f.cause]));
+  const unreadable = new Map(failures.map((f) => [f.failure.path, f.failure.cause]));
   const verdicts = new Map(pairs.map((entry, pair) => [entry.path, Atomics.load(task.differs, pair) === 0]));
   return { verdicts, unreadable };
 }

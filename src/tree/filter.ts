@@ -1,4 +1,4 @@
-import { usageError } from './errors.js';
+import { usageError } from '../errors.js';
 
 /**
  * Exclude patterns, as rsync reads them:

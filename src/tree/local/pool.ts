@@ -1,9 +1,7 @@
 import { Piscina } from 'piscina';
-import type { CopyResult, CopyTask } from '../workers/copy.js';
-import type { HashFailure, HashTask } from '../workers/hash.js';
-import type { ScanResult, ScanTask } from '../workers/scan.js';
+import type { CopyResult, CopyTask, HashFailure, HashTask, ScanResult, ScanTask } from './tasks.js';
 
-const workerUrl = (name: string): string => new URL(`../workers/${name}.js`, import.meta.url).href;
+const workerUrl = (name: string): string => new URL(`../../../workers/${name}.js`, import.meta.url).href;
 const SCAN = workerUrl('scan');
 const HASH = workerUrl('hash');
 const COPY = workerUrl('copy');

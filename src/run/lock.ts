@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { errnoCode, usageError } from './errors.js';
+import { errnoCode, usageError } from '../errors.js';
 
 /** Lock files live outside every replica (a replica must hold only what its source holds), shared by all users. */
 export const defaultLockDir = (): string => join(tmpdir(), 'replisync-locks');

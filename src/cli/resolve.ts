@@ -1,96 +1,15 @@
 import { accessSync, constants, realpathSync, type Stats, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { jobLabel, loadConfig } from './config.js';
-import { describeCause, errnoCode, ReplisyncError, usageError } from './errors.js';
-import { compileExcludes } from './filter.js';
-import type { Verbosity } from './log.js';
-import type { CycleOptions } from './sync.js';
+import { describeCause, errnoCode, ReplisyncError, usageError } from '../errors.js';
+import type { ResolvedJob, ResolvedOptions } from '../run/options.js';
+import { compileExcludes } from '../tree/filter.js';
+import type { UserOptions } from './args.js';
+import { DEFAULT_CHUNK_SIZE, DEFAULT_INTERVAL, type JobSettings, namesIn } from './flags.js';
+import { jobLabel, loadConfig } from './jobs-file.js';
+import { parseDuration, parseMaxDelete, parseSize, parseWorkers } from './units.js';
 
-/** What may differ from one folder pair to the next: CLI flags, or a job in a jobs file. */
-export interface JobSettings {
-  interval?: string | number;
-  checksum?: boolean;
-  chunkSize?: string | number;
-  allowEmptySource?: boolean;
-  maxDelete?: string | number;
-  exclude?: string[];
-  deleteExcluded?: boolean;
-}
-
-/** Options as a user gives them: all optional, strings or numbers as the CLI parsed them. */
-export interface UserOptions extends JobSettings {
-  source?: string;
-  replica?: string;
-  /** A jobs file (see config.ts) instead of one source and replica. */
-  config?: string;
-  logFile?: string;
-  report?: string;
-  statsInterval?: string | number;
-  once?: boolean;
-  workers?: string | number;
-  dryRun?: boolean;
-  quiet?: boolean;
-  verbose?: boolean;
-}
-
-/** One folder pair, validated: what a cycle needs, its schedule, and the name its log lines carry ('' for none). */
-export interface ResolvedJob extends CycleOptions {
-  readonly name: string;
-  readonly intervalMs: number;
-}
-
-/** Options after validation: all present, paths absolute. */
-export interface ResolvedOptions {
-  readonly jobs: ResolvedJob[];
-  readonly logFile: string | undefined;
-  /** JSON Lines, one object per cycle. */
-  readonly report: string | undefined;
-  readonly statsIntervalMs: number | undefined;
-  readonly once: boolean;
-  readonly workers: number;
-  readonly verbosity: Verbosity;
-}
-
-export const DEFAULT_INTERVAL = '60s';
-export const DEFAULT_CHUNK_SIZE = '8M';
-const MIN_CHUNK_SIZE = 4096;
-const MAX_WORKERS = 256;
-
-const DURATION_UNITS: Record<string, number> = { '': 1000, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
-
-/** `10`, `10s`, `5m`, `1h`, `500ms` → milliseconds; a plain number is seconds. */
-export function parseDuration(field: string, value: string | number): number {
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i.exec(String(value).trim());
-  const ms = match ? Number(match[1]) * (DURATION_UNITS[(match[2] ?? '').toLowerCase()] ?? Number.NaN) : Number.NaN;
-  if (!(ms > 0) || !Number.isFinite(ms))
-    throw usageError(`${field} must be a positive duration such as 10, 10s, 5m or 1h (got "${value}")`);
-  return Math.round(ms);
-}
-
-/** `8M`, `64K`, `1G`, `4096` → bytes. */
-export function parseSize(field: string, value: string | number): number {
-  const match = /^(\d+)\s*([bkmg])?(?:ib)?$/i.exec(String(value).trim());
-  const bytes = match ? Number(match[1]) * (SIZE_UNITS[(match[2] ?? '').toLowerCase()] ?? Number.NaN) : Number.NaN;
-  if (!Number.isSafeInteger(bytes) || bytes < MIN_CHUNK_SIZE)
-    throw usageError(`${field} must be a size of at least 4K, such as 64K or 8M (got "${value}")`);
-  return bytes;
-}
-
-export function parseWorkers(value: string | number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS)
-    throw usageError(`--workers must be an integer from 1 to ${MAX_WORKERS} (got "${value}")`);
-  return n;
-}
-
-export function parseMaxDelete(value: string | number): number {
-  const n = Number(value);
-  if (String(value).trim() === '' || !Number.isSafeInteger(n) || n < 0)
-    throw usageError(`--max-delete must be a whole number of entries, 0 or more (got "${value}")`);
-  return n;
-}
+export type { ResolvedJob, ResolvedOptions };
 
 /** The real path of `path`, or of its nearest existing ancestor joined with the rest (for paths not created yet). */
 function realPathOf(path: string): string {
@@ -263,18 +182,8 @@ export function resolveOptions(user: UserOptions): ResolvedOptions {
   };
 }
 
-const JOB_SETTINGS = [
-  'interval',
-  'checksum',
-  'chunkSize',
-  'allowEmptySource',
-  'maxDelete',
-  'exclude',
-  'deleteExcluded',
-] as const;
-
 function pickJobSettings(from: JobSettings): JobSettings {
-  return Object.fromEntries(JOB_SETTINGS.map((k) => [k, from[k]])) as JobSettings;
+  return Object.fromEntries(namesIn('job').map((k) => [k, (from as Record<string, unknown>)[k]])) as JobSettings;
 }
 
 /** Drops unset and false values, so that they do not override a file's settings. */

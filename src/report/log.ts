@@ -1,6 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { type ConsolaInstance, type ConsolaReporter, createConsola, type LogObject } from 'consola/core';
-import { errnoCode } from './errors.js';
+import { errnoCode } from '../errors.js';
 
 export type Logger = ConsolaInstance;
 export type Verbosity = 'quiet' | 'normal' | 'verbose';

@@ -1,4 +1,4 @@
-import { comparePaths } from './march.js';
+import { comparePaths } from '../order.js';
 
 /**
  * One tree walked by two threads from both ends. The front lists directories in walk order
@@ -74,7 +74,10 @@ export const claimBack = (share: WalkShare, dir: string): boolean =>
   });
 
 /** The front listed everything it saw: the back may claim nothing more. */
-export const closeFront = (share: WalkShare): void => locked(share, (header) => void (header[CLOSED] = 1));
+export const closeFront = (share: WalkShare): void =>
+  locked(share, (header) => {
+    header[CLOSED] = 1;
+  });
 
 /** Whether the back may still claim something; a hint for skipping work, `claimBack` decides. */
 export const backOpen = (share: WalkShare): boolean => Atomics.load(new Int32Array(share, 0, HEADER), CLOSED) === 0;

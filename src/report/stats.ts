@@ -1,4 +1,4 @@
-import type { CycleReport } from './sync.js';
+import type { CycleReport } from './tally.js';
 
 const MiB = 1024 * 1024;
 

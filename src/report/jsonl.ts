@@ -1,5 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import type { CycleReport } from './sync.js';
+import type { CycleReport } from './tally.js';
 
 /** The JSON object `--report` appends for each cycle, one per line. */
 export interface ReportLine {

@@ -1,14 +1,14 @@
 import { dirname } from 'node:path';
-import { ReplisyncError } from './errors.js';
-import type { Logger } from './log.js';
-import { makeDirs } from './makedirs.js';
+import { ReplisyncError } from '../errors.js';
+import { ReportWriter, toReportLine } from '../report/jsonl.js';
+import type { Logger } from '../report/log.js';
+import type { Progress } from '../report/progress.js';
+import { JobStats } from '../report/stats.js';
+import { makeDirs } from '../tree/local/makedirs.js';
+import type { WorkerPool } from '../tree/local/pool.js';
+import { runCycle } from './cycle.js';
 import type { ResolvedJob, ResolvedOptions } from './options.js';
-import type { WorkerPool } from './pool.js';
-import type { Progress } from './progress.js';
-import { ReportWriter, toReportLine } from './report.js';
 import { runPeriodically } from './schedule.js';
-import { JobStats } from './stats.js';
-import { runCycle } from './sync.js';
 
 /** How a run is stopped: `signal` ends the loops, `stop` (shared with the workers) skips work not yet started. */
 export interface RunControl {
@@ -20,6 +20,8 @@ export interface RunControl {
 export interface RunResult {
   readonly failed: number;
   readonly refused: boolean;
+  /** Some cycle stopped writing on a failure of the `fatal` class (a read-only filesystem). */
+  readonly fatal: boolean;
 }
 
 /**
@@ -38,12 +40,15 @@ export async function runJobs(
 ): Promise<RunResult> {
   const report = options.report === undefined ? undefined : openReport(options.report);
   const stats = options.jobs.map((job) => new JobStats(job.name));
-  const logStats = (): void => stats.forEach((s) => log.info(s.format()));
+  const logStats = (): void => {
+    for (const s of stats) log.info(s.format());
+  };
   const statsTimer = options.statsIntervalMs === undefined ? undefined : setInterval(logStats, options.statsIntervalMs);
   // A job's lines carry its name; a single pair given on the command line has none.
   const logs = options.jobs.map((job) => (job.name === '' ? log : log.withTag(job.name)));
   let failed = 0;
   let refused = false;
+  let fatal = false;
 
   const cycleOf = (job: ResolvedJob, i: number): (() => Promise<void>) => {
     const jobLog = logs[i] ?? log;
@@ -51,6 +56,7 @@ export async function runJobs(
       try {
         const r = await runCycle(pool, job, jobLog, control.stop, bar && { job: job.name, bar });
         failed += r.failed;
+        fatal ||= r.fatal;
         stats[i]?.record(r);
         report?.write(toReportLine(job.name, job.dryRun, r));
       } catch (error) {
@@ -80,7 +86,7 @@ export async function runJobs(
     clearInterval(statsTimer);
     report?.close();
   }
-  return { failed, refused };
+  return { failed, refused, fatal };
 }
 
 function openReport(path: string): ReportWriter {

@@ -1,6 +1,6 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { errnoCode } from './errors.js';
+import { errnoCode } from '../../errors.js';
 
 /**
  * `mkdir -p`: creates `path` and whatever ancestors it lacks, each with `mode`; an existing

@@ -1,128 +1,11 @@
 import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { setImmediate } from 'node:timers/promises';
-import { describeCause } from './errors.js';
-import { compileExcludes, type Exclude } from './filter.js';
-import { comparePaths } from './march.js';
-import { backOpen, claimBack, claimFront, closeFront, type WalkShare } from './share.js';
-import type { Entry, Kind, ScanFailure, Snapshot } from './types.js';
-
-const KINDS: readonly Kind[] = ['file', 'dir', 'symlink', 'special'];
-
-/**
- * Listings in columns: one string of NUL-separated paths and typed arrays, so that passing
- * them from a pool thread to the coordinator is a few memory copies instead of a structured
- * clone of 100,000 objects (which cost more than the walk itself).
- */
-export interface EncodedListings {
-  /** The listed directories, NUL-separated (the root is `''`). */
-  readonly dirs: string;
-  /** How many entries each listing has, in the order of `dirs`. */
-  readonly counts: Uint32Array;
-  readonly paths: string;
-  readonly kinds: Uint8Array;
-  readonly sizes: Float64Array;
-  readonly mtimes: Float64Array;
-  readonly modes: Uint16Array;
-  /** Link targets, in the order the symlinks appear. */
-  readonly targets: string[];
-  readonly unreadable: ScanFailure[];
-}
-
-/**
- * Where a walk puts each directory's listing once it has claimed it: the children in name
- * order, and for the root the root itself first.
- */
-export interface Sink {
-  readonly unreadable: ScanFailure[];
-  listing(dir: string, entries: Entry[]): void;
-}
-
-/** Listings kept as entries, on the coordinator; `snapshot()` puts them in walk order. */
-export class ListingSink implements Sink {
-  readonly #listings = new Map<string, Entry[]>();
-  readonly unreadable: ScanFailure[] = [];
-
-  listing(dir: string, entries: Entry[]): void {
-    this.#listings.set(dir, entries);
-  }
-
-  /** Adds what a pool thread listed. */
-  decode(encoded: EncodedListings): void {
-    const dirs = encoded.counts.length === 0 ? [] : encoded.dirs.split('\0');
-    const paths = encoded.kinds.length === 0 ? [] : encoded.paths.split('\0');
-    let at = 0;
-    let link = 0;
-    dirs.forEach((dir, d) => {
-      const entries: Entry[] = [];
-      for (const end = at + (encoded.counts[d] as number); at < end; at++) {
-        const kind = KINDS[encoded.kinds[at] as number] as Kind;
-        const entry: Entry = {
-          path: paths[at] as string,
-          kind,
-          size: encoded.sizes[at] as number,
-          mtimeMs: encoded.mtimes[at] as number,
-          mode: encoded.modes[at] as number,
-        };
-        entries.push(kind === 'symlink' ? { ...entry, target: encoded.targets[link++] as string } : entry);
-      }
-      this.#listings.set(dir, entries);
-    });
-    this.unreadable.push(...encoded.unreadable);
-  }
-
-  /** One snapshot in walk order, whichever threads listed which directories. */
-  snapshot(root: string): Snapshot {
-    const entries: Entry[] = [];
-    const emit = (dir: string): void => {
-      for (const entry of this.#listings.get(dir) ?? []) {
-        entries.push(entry);
-        if (entry.kind === 'dir' && entry.path !== dir) emit(entry.path);
-      }
-    };
-    emit('');
-    return { root, entries, unreadable: [...this.unreadable].sort((a, b) => comparePaths(a.path, b.path)) };
-  }
-}
-
-/** Listings in columns, on a pool thread whose result crosses to the coordinator. */
-class ColumnSink implements Sink {
-  readonly #dirs: string[] = [];
-  readonly #counts: number[] = [];
-  readonly #paths: string[] = [];
-  readonly #kinds: number[] = [];
-  readonly #sizes: number[] = [];
-  readonly #mtimes: number[] = [];
-  readonly #modes: number[] = [];
-  readonly #targets: string[] = [];
-  readonly unreadable: ScanFailure[] = [];
-
-  listing(dir: string, entries: Entry[]): void {
-    this.#dirs.push(dir);
-    this.#counts.push(entries.length);
-    for (const entry of entries) {
-      this.#paths.push(entry.path);
-      this.#kinds.push(KINDS.indexOf(entry.kind));
-      this.#sizes.push(entry.size);
-      this.#mtimes.push(entry.mtimeMs);
-      this.#modes.push(entry.mode);
-      if (entry.target !== undefined) this.#targets.push(entry.target);
-    }
-  }
-
-  encode(): EncodedListings {
-    return {
-      dirs: this.#dirs.join('\0'),
-      counts: Uint32Array.from(this.#counts),
-      paths: this.#paths.join('\0'),
-      kinds: Uint8Array.from(this.#kinds),
-      sizes: Float64Array.from(this.#sizes),
-      mtimes: Float64Array.from(this.#mtimes),
-      modes: Uint16Array.from(this.#modes),
-      targets: this.#targets,
-      unreadable: this.unreadable,
-    };
-  }
-}
+import { type Failure, failureOf } from '../../errors.js';
+import { compileExcludes, type Exclude } from '../filter.js';
+import { type Entry, isStopped, type Kind, type Snapshot, type StopFlag } from '../tree.js';
+import { ColumnSink, type EncodedListings, ListingSink, type Sink } from './columns.js';
+import { backOpen, claimBack, claimFront, closeFront, type WalkShare } from './split-walk.js';
+import type { WalkTask } from './tasks.js';
 
 const kindOf = (stat: Stats): Kind =>
   stat.isFile() ? 'file' : stat.isDirectory() ? 'dir' : stat.isSymbolicLink() ? 'symlink' : 'special';
@@ -152,13 +35,13 @@ function rootEntry(root: string): Entry | undefined {
  * Synchronous on purpose: a tight readdir + lstat loop is several times faster and leaner
  * than a fan-out of promises.
  */
-function list(root: string, dir: string, exclude: Exclude | undefined, failures: ScanFailure[]): Entry[] {
+function list(root: string, dir: string, exclude: Exclude | undefined, failures: Failure[]): Entry[] {
   const abs = dir === '' ? root : `${root}/${dir}`;
   let names: string[];
   try {
     names = readdirSync(abs).sort();
   } catch (error) {
-    failures.push({ path: dir, cause: describeCause(error) });
+    failures.push(failureOf(dir, error));
     return [];
   }
   const entries: Entry[] = [];
@@ -171,14 +54,11 @@ function list(root: string, dir: string, exclude: Exclude | undefined, failures:
       if (stat && (exclude === undefined || !exclude(childRel, stat.isDirectory())))
         entries.push(entryOf(childRel, stat, childAbs));
     } catch (error) {
-      failures.push({ path: childRel, cause: describeCause(error) });
+      failures.push(failureOf(childRel, error));
     }
   }
   return entries;
 }
-
-/** Whether the run is shutting down: a walk then ends at its next directory, its snapshot incomplete and not to be acted on. */
-const stopped = (stop: Int32Array | undefined): boolean => stop !== undefined && Atomics.load(stop, 0) === 1;
 
 /**
  * Walks a tree from its front: lists directories in walk order, yielding after each. With a
@@ -190,7 +70,7 @@ export function* walkFront(
   exclude: Exclude | undefined,
   sink: Sink,
   share?: WalkShare,
-  stop?: Int32Array,
+  stop?: StopFlag,
 ): Generator<void, void, undefined> {
   yield* front(root, exclude, sink, share, stop);
   if (share !== undefined) closeFront(share);
@@ -201,9 +81,9 @@ function* front(
   exclude: Exclude | undefined,
   sink: Sink,
   share: WalkShare | undefined,
-  stop: Int32Array | undefined,
+  stop: StopFlag | undefined,
 ): Generator<void, void, undefined> {
-  const claim = (dir: string): boolean => !stopped(stop) && (share === undefined || claimFront(share, dir));
+  const claim = (dir: string): boolean => !isStopped(stop) && (share === undefined || claimFront(share, dir));
   if (!claim('')) return;
   const top = rootEntry(root);
   if (top?.kind !== 'dir') {
@@ -229,9 +109,9 @@ export function* walkBack(
   exclude: Exclude | undefined,
   sink: Sink,
   share: WalkShare,
-  stop?: Int32Array,
+  stop?: StopFlag,
 ): Generator<void, void, undefined> {
-  if (!backOpen(share) || stopped(stop)) return;
+  if (!backOpen(share) || isStopped(stop)) return;
   const top = rootEntry(root);
   if (top?.kind === 'dir') yield* back(root, '', exclude, sink, share, stop, top);
   else if (claimBack(share, '') && top !== undefined) sink.listing('', [top]);
@@ -247,11 +127,11 @@ function* back(
   exclude: Exclude | undefined,
   sink: Sink,
   share: WalkShare,
-  stop: Int32Array | undefined,
+  stop: StopFlag | undefined,
   top?: Entry,
 ): Generator<void, boolean, undefined> {
-  if (!backOpen(share) || stopped(stop)) return false;
-  const failures: ScanFailure[] = [];
+  if (!backOpen(share) || isStopped(stop)) return false;
+  const failures: Failure[] = [];
   const entries = list(root, dir, exclude, failures);
   for (let i = entries.length - 1; i >= 0; i--) {
     const child = entries[i] as Entry;
@@ -287,15 +167,6 @@ export function scanTree(root: string, exclude: readonly string[] = []): Snapsho
   const sink = new ListingSink();
   drain(walkFront(root, compileExcludes(exclude), sink));
   return sink.snapshot(root);
-}
-
-/** One walk that a pool thread does: the front of one tree, or the back of another. */
-export interface WalkTask {
-  readonly root: string;
-  readonly exclude: readonly string[];
-  readonly share: WalkShare;
-  /** The run's stop flag, if any (see `walkFront`). */
-  readonly stop?: Int32Array;
 }
 
 /** Walks the front of a tree on a pool thread, in columns that cross to the coordinator cheaply. */

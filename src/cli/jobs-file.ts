@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { describeCause, usageError } from './errors.js';
-import type { JobSettings, UserOptions } from './options.js';
+import { describeCause, usageError } from '../errors.js';
+import type { UserOptions } from './args.js';
+import { type JobSettings, namesIn, OPTIONS, type OptionName, type OptionSpec } from './flags.js';
 
 /** One folder pair of a jobs file, with its own overrides. */
 export interface JobEntry extends JobSettings {
@@ -18,24 +19,18 @@ export interface Config {
 
 type FieldType = 'string' | 'boolean' | 'scalar' | 'patterns';
 
-const JOB_FIELDS: Record<string, FieldType> = {
-  interval: 'scalar',
-  checksum: 'boolean',
-  chunkSize: 'scalar',
-  allowEmptySource: 'boolean',
-  maxDelete: 'scalar',
-  exclude: 'patterns',
-  deleteExcluded: 'boolean',
+/** A field's type in a jobs file, from the option table: a value may be a number where the CLI takes a string. */
+const fieldType = (name: OptionName): FieldType => {
+  const spec: OptionSpec = OPTIONS[name];
+  return spec.type === 'boolean' ? 'boolean' : spec.type === 'strings' ? 'patterns' : spec.path ? 'string' : 'scalar';
 };
-const TOP_FIELDS: Record<string, FieldType> = {
-  ...JOB_FIELDS,
-  logFile: 'string',
-  report: 'string',
-  statsInterval: 'scalar',
-  workers: 'scalar',
-};
+const fieldsOf = (names: OptionName[]): Record<string, FieldType> =>
+  Object.fromEntries(names.map((name) => [name, fieldType(name)]));
+
+const JOB_FIELDS = fieldsOf(namesIn('job'));
+const TOP_FIELDS = fieldsOf(namesIn('job', 'run'));
 const ENTRY_FIELDS: Record<string, FieldType> = { ...JOB_FIELDS, name: 'string', source: 'string', replica: 'string' };
-const PATH_FIELDS = new Set(['logFile', 'report', 'source', 'replica']);
+const PATH_FIELDS = new Set([...namesIn('job', 'run').filter((name) => 'path' in OPTIONS[name]), 'source', 'replica']);
 
 /** The field names a jobs file accepts, at the top level and in a job (the schema in schema/ lists the same). */
 export const configFields = (): { top: string[]; job: string[] } => ({

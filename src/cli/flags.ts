@@ -1,0 +1,143 @@
+/**
+ * The one table of options. The command-line parser, `--help`, the jobs-file fields and their
+ * checks, the merge of flags over a jobs file and the JSON schema are all derived from it, so
+ * a new option is one entry here.
+ *
+ * - `scope`: `job` may differ per folder pair (flag, top of a jobs file, or a job);
+ *   `run` applies to the whole run (flag or top of a jobs file); `cli` is a flag only.
+ * - `type`: `boolean` is a switch that takes no value; `string` takes one value, kept as typed
+ *   (a jobs file may give a number instead); `strings` may be repeated, each value kept.
+ * - `path`: relative values in a jobs file are taken from the file's directory.
+ */
+export interface OptionSpec {
+  readonly type: 'boolean' | 'string' | 'strings';
+  readonly scope: 'job' | 'run' | 'cli';
+  /** The value's name in `--help` (`--interval <time>`). */
+  readonly value?: string;
+  readonly path?: boolean;
+  readonly help: string;
+  /** The schema's description, where it says more than the help line. */
+  readonly schema?: string;
+}
+
+export const DEFAULT_INTERVAL = '60s';
+export const DEFAULT_CHUNK_SIZE = '8M';
+
+export const OPTIONS = {
+  logFile: {
+    type: 'string',
+    scope: 'run',
+    value: 'path',
+    path: true,
+    help: 'Append every operation to this file (same as the third argument)',
+    schema: 'Append every operation of every job to this file.',
+  },
+  interval: {
+    type: 'string',
+    scope: 'job',
+    value: 'time',
+    help: `Time between cycle starts: 10, 10s, 5m, 1h (default: ${DEFAULT_INTERVAL})`,
+    schema: `Time between cycle starts: 10 (seconds), 10s, 5m, 1h or 500ms; default ${DEFAULT_INTERVAL}.`,
+  },
+  once: { type: 'boolean', scope: 'cli', help: 'Run one cycle, then exit' },
+  workers: {
+    type: 'string',
+    scope: 'run',
+    value: 'n',
+    help: 'Worker threads in the pool (default: available cores)',
+    schema: 'Worker threads in the one pool all jobs share; default: available cores.',
+  },
+  checksum: {
+    type: 'boolean',
+    scope: 'job',
+    help: 'Compare the content of every same-size pair, not only when mtimes differ',
+    schema: 'Compare the content of every same-size pair by hash; default false.',
+  },
+  chunkSize: {
+    type: 'string',
+    scope: 'job',
+    value: 'bytes',
+    help: `Hash large files in ranges of this size: 64K, 8M… (default: ${DEFAULT_CHUNK_SIZE})`,
+    schema: `Hash files larger than this in ranges of this size: 64K, 8M; default ${DEFAULT_CHUNK_SIZE}, at least 4K.`,
+  },
+  dryRun: { type: 'boolean', scope: 'cli', help: 'Print what would change; change nothing' },
+  allowEmptySource: {
+    type: 'boolean',
+    scope: 'job',
+    help: 'Let an empty source empty the replica (refused by default)',
+    schema: 'Let an empty source empty the replica; default false.',
+  },
+  maxDelete: {
+    type: 'string',
+    scope: 'job',
+    value: 'n',
+    help: 'Delete nothing in a cycle that would delete more than n entries',
+    schema: 'Delete nothing in a cycle that would delete more than this many entries.',
+  },
+  exclude: {
+    type: 'strings',
+    scope: 'job',
+    value: 'glob',
+    help: 'Neither copy nor delete paths matching this glob (repeatable): *.tmp, **/node_modules, cache/',
+    schema: 'Globs of paths neither copied nor deleted: *.tmp, **/node_modules, cache/, /top.',
+  },
+  deleteExcluded: {
+    type: 'boolean',
+    scope: 'job',
+    help: 'Delete excluded paths from the replica',
+    schema: 'Delete excluded paths from the replica; default false.',
+  },
+  config: {
+    type: 'string',
+    scope: 'cli',
+    value: 'file',
+    path: true,
+    help: 'Run the folder pairs of a jobs file (JSON) instead of one <source> <replica>',
+  },
+  report: {
+    type: 'string',
+    scope: 'run',
+    value: 'file',
+    path: true,
+    help: 'Append one JSON object per cycle to this file (JSON Lines)',
+    schema: 'Append one JSON object per cycle (JSON Lines).',
+  },
+  statsInterval: {
+    type: 'string',
+    scope: 'run',
+    value: 'time',
+    help: 'Log statistics per job this often, and on shutdown',
+  },
+  quiet: {
+    type: 'boolean',
+    scope: 'cli',
+    help: 'Console shows warnings and errors only (the log file keeps everything)',
+  },
+  verbose: { type: 'boolean', scope: 'cli', help: 'Console shows debug detail too' },
+} as const satisfies Record<string, OptionSpec>;
+
+export type OptionName = keyof typeof OPTIONS;
+
+type ValueOf<S extends OptionSpec> = S['type'] extends 'boolean'
+  ? boolean
+  : S['type'] extends 'strings'
+    ? string[]
+    : S extends { readonly path: true }
+      ? string
+      : string | number;
+
+/** Every option as a user gives it: all optional; a jobs file may give numbers where the CLI gives strings. */
+export type Flags = { -readonly [K in OptionName]?: ValueOf<(typeof OPTIONS)[K]> };
+
+type ScopedNames<Scope> = { [K in OptionName]: (typeof OPTIONS)[K]['scope'] extends Scope ? K : never }[OptionName];
+
+/** What may differ from one folder pair to the next. */
+export type JobSettings = Pick<Flags, ScopedNames<'job'>>;
+
+export const optionNames = (): OptionName[] => Object.keys(OPTIONS) as OptionName[];
+
+export const namesIn = (...scopes: OptionSpec['scope'][]): OptionName[] =>
+  optionNames().filter((name) => (scopes as string[]).includes(OPTIONS[name].scope));
+
+/** `chunkSize` → `chunk-size`. */
+export const flagOf = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

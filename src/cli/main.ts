@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { EXIT, ReplisyncError } from '../errors.js';
+import type { Logger, RunLogger } from '../report/log.js';
+import type { Progress } from '../report/progress.js';
+import { lockReplicas } from '../run/lock.js';
+import { makeDirs } from '../tree/local/makedirs.js';
+import { WorkerPool } from '../tree/local/pool.js';
+import { parseCommandLine } from './args.js';
+import { type ResolvedOptions, resolveOptions } from './resolve.js';
+
+const version = (): string =>
+  (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+async function openLogger(options: ResolvedOptions, bar: Progress | undefined): Promise<RunLogger> {
+  const { createRunLogger } = await import('../report/log.js');
+  try {
+    if (options.logFile !== undefined) makeDirs(dirname(options.logFile));
+    return createRunLogger(options.logFile, options.verbosity, bar && (() => bar.clear()));
+  } catch (error) {
+    throw new ReplisyncError(
+      'fatal',
+      `cannot open log file ${options.logFile}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const line = parseCommandLine(argv);
+  if (line.kind !== 'run') {
+    const { printHelp } = await import('./help.js');
+    printHelp(version(), `--${line.kind}`);
+    return EXIT.ok;
+  }
+  const options = resolveOptions(line.options);
+  const locks = lockReplicas(options.jobs);
+  process.on('exit', () => {
+    for (const lock of locks) lock.release();
+  });
+  // Started before the rest of the program is loaded, so that its first thread boots meanwhile
+  // on the other core and is ready to walk the replica when the first cycle starts.
+  let log: Logger | undefined;
+  const pool = new WorkerPool(options.workers, (error) =>
+    log
+      ? log.error(`worker failed: ${error.message}`)
+      : process.stderr.write(`replisync: worker failed: ${error.message}\n`),
+  );
+  try {
+    return await runWith(pool, options, (opened) => {
+      log = opened;
+    });
+  } finally {
+    await pool.close();
+    for (const lock of locks) lock.release();
+  }
+}
+
+async function runWith(pool: WorkerPool, options: ResolvedOptions, logTo: (log: Logger) => void): Promise<number> {
+  const { runJobs } = await import('../run/jobs.js');
+  // The live status line is for a person at a terminal: never piped, never in the log file.
+  const delay = Number(process.env.REPLISYNC_PROGRESS_DELAY ?? 1000);
+  const bar =
+    process.stdout.isTTY && options.verbosity !== 'quiet'
+      ? new (await import('../report/progress.js')).Progress(process.stdout, Number.isFinite(delay) ? delay : 1000)
+      : undefined;
+  const { log, close } = await openLogger(options, bar);
+  logTo(log);
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) {
+      log.warn(`${signal} again: exiting now`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+    log.info(`${signal} received: finishing the work in flight (send again to exit at once)`);
+    Atomics.store(stop, 0, 1);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const { failed, refused, fatal } = await runJobs(pool, options, log, { signal: controller.signal, stop }, bar);
+    if (!options.once) return EXIT.ok;
+    return refused || fatal ? EXIT.fatal : failed > 0 ? EXIT.failed : EXIT.ok;
+  } finally {
+    close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ReplisyncError) process.stderr.write(`replisync: ${error.message}\n`);
+    else {
+      const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      process.stderr.write(`replisync: unexpected failure: ${text}\n`);
+    }
+    process.exit(EXIT.fatal);
+  },
+);

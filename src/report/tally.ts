@@ -1,0 +1,58 @@
+import type { Failure } from '../errors.js';
+import type { Entry } from '../tree/tree.js';
+
+/** An action as reports count and tell it; the sync's `Action` is one. */
+export interface ReportedAction {
+  readonly op: 'create' | 'update' | 'delete';
+  readonly entry: Pick<Entry, 'path' | 'kind' | 'size'>;
+  readonly change?: string;
+}
+
+/** What a cycle did; every action is counted exactly once. */
+export interface Outcome {
+  created: number;
+  updated: number;
+  deleted: number;
+  failed: number;
+  bytes: number;
+  /** A failure of the `fatal` class was seen: the cycle stopped writing. */
+  fatal: boolean;
+  readonly failures: Failure[];
+}
+
+export interface CycleReport extends Outcome {
+  /** Entries found in the source. */
+  readonly scanned: number;
+  readonly started: Date;
+  readonly durationMs: number;
+}
+
+export const emptyOutcome = (): Outcome => ({
+  created: 0,
+  updated: 0,
+  deleted: 0,
+  failed: 0,
+  bytes: 0,
+  fatal: false,
+  failures: [],
+});
+
+/** Counts a failure and keeps it for the report. */
+export function recordFailure(outcome: Outcome, failure: Failure): void {
+  outcome.failed++;
+  outcome.failures.push(failure.path === '' ? { ...failure, path: '.' } : failure);
+}
+
+/** The bytes an action copies: a file's size when its content is written, else 0. */
+export function bytesOf(action: ReportedAction): number {
+  const writesContent = action.op === 'create' || (action.op === 'update' && action.change !== 'metadata');
+  return action.entry.kind === 'file' && writesContent ? action.entry.size : 0;
+}
+
+/** Counts one completed action (or, in a dry run, one that would be done). */
+export function tally(outcome: Outcome, action: ReportedAction): void {
+  if (action.op === 'create') outcome.created++;
+  else if (action.op === 'update') outcome.updated++;
+  else outcome.deleted++;
+  outcome.bytes += bytesOf(action);
+}

@@ -1,0 +1,20 @@
+import type { Verbosity } from '../report/log.js';
+import type { CycleOptions } from '../sync/cycle.js';
+
+/** One folder pair, validated: what a cycle needs, its schedule, and the name its log lines carry ('' for none). */
+export interface ResolvedJob extends CycleOptions {
+  readonly name: string;
+  readonly intervalMs: number;
+}
+
+/** Options after validation: all present, paths absolute. */
+export interface ResolvedOptions {
+  readonly jobs: ResolvedJob[];
+  readonly logFile: string | undefined;
+  /** JSON Lines, one object per cycle. */
+  readonly report: string | undefined;
+  readonly statsIntervalMs: number | undefined;
+  readonly once: boolean;
+  readonly workers: number;
+  readonly verbosity: Verbosity;
+}

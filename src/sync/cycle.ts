@@ -1,0 +1,155 @@
+import type { Failure } from '../errors.js';
+import type { Logger } from '../report/log.js';
+import type { Progress } from '../report/progress.js';
+import { bytesOf, type CycleReport, emptyOutcome, type Outcome, recordFailure, tally } from '../report/tally.js';
+import { describe, showPath, summarize } from '../report/text.js';
+import { isStopped, type Snapshot, type StopFlag, type Tree } from '../tree/tree.js';
+import { comparePairs } from './compare.js';
+import { execute } from './execute.js';
+import { limitDeletes, refuseEmptySource } from './guards.js';
+import { emptyPlan, type Plan, pairsToHash, plan, planActions } from './plan.js';
+
+export type { CycleReport };
+
+/** What one sync between a source and a replica needs to know. */
+export interface CycleOptions {
+  readonly source: string;
+  readonly replica: string;
+  readonly checksum: boolean;
+  readonly chunkSize: number;
+  readonly dryRun: boolean;
+  /** Let an empty source empty a populated replica (refused by default: an unmounted disk looks empty). */
+  readonly allowEmptySource: boolean;
+  /** No deletion at all in a cycle that would delete more than this. */
+  readonly maxDelete: number | undefined;
+  /** Paths neither copied nor deleted (see filter.ts). */
+  readonly exclude: readonly string[];
+  /** Delete excluded paths from the replica after all. */
+  readonly deleteExcluded: boolean;
+}
+
+export type PlanOptions = Omit<CycleOptions, 'source' | 'replica' | 'dryRun' | 'maxDelete'>;
+
+/** The two sides of a sync. */
+export interface Trees {
+  readonly source: Tree;
+  readonly replica: Tree;
+}
+
+const MiB = 1024 * 1024;
+
+/** The options of a cycle with every default filled in, for the library and its tests. */
+export function cycleOptions(source: string, replica: string, overrides: Partial<CycleOptions> = {}): CycleOptions {
+  return {
+    source,
+    replica,
+    checksum: false,
+    chunkSize: 8 * MiB,
+    dryRun: false,
+    allowEmptySource: false,
+    maxDelete: undefined,
+    exclude: [],
+    deleteExcluded: false,
+    ...overrides,
+  };
+}
+
+/** Both trees at once where they share a fast path, else one after the other. */
+function scanBoth({ source, replica }: Trees, options: PlanOptions, stop?: StopFlag): Promise<[Snapshot, Snapshot]> {
+  // The replica is scanned whole with --delete-excluded, so that what is excluded shows as replica-only.
+  const excludes = { mine: options.exclude, other: options.deleteExcluded ? [] : options.exclude };
+  if (source.scanWith && source.sameKind?.(replica)) return source.scanWith(replica, excludes, stop);
+  return Promise.all([source.scan(excludes.mine, stop), replica.scan(excludes.other, stop)]);
+}
+
+/**
+ * Scans both trees, hashes the pairs that need it, and plans. A raised `stop` ends the walks
+ * or the hashing early; what they saw is then partial (a source seen in part, pairs left
+ * uncompared), so a stopped cycle plans nothing.
+ */
+export async function planSync(
+  trees: Trees,
+  options: PlanOptions,
+  log: Logger,
+  stop?: StopFlag,
+): Promise<{ plan: Plan; scanned: number; failures: Failure[] }> {
+  const started = performance.now();
+  const nothing = { plan: emptyPlan(), scanned: 0, failures: [] };
+  const [source, replica] = await scanBoth(trees, options, stop);
+  // Before the empty-source refusal: a source seen in part can look empty.
+  if (isStopped(stop)) return nothing;
+  const scanned = performance.now();
+  refuseEmptySource(source, replica, options.allowEmptySource);
+  const failures = [...source.unreadable, ...replica.unreadable].map((f) => (f.path === '' ? { ...f, path: '.' } : f));
+  for (const failure of failures) log.error(`cannot read ${showPath(failure.path)}: ${failure.cause}`);
+  const pairs = pairsToHash(source, replica, options);
+  const { verdicts, unreadable } = await comparePairs(trees.source, trees.replica, pairs, {
+    chunkSize: options.chunkSize,
+    stop,
+  });
+  if (isStopped(stop)) return nothing;
+  // A pair that could not be compared is copied: the copy either succeeds or reports the real cause.
+  for (const [path, cause] of unreadable) log.debug(`cannot compare ${showPath(path)}: ${cause}`);
+  const compared = performance.now();
+  const result = plan(source, replica, options, verdicts);
+  log.debug(
+    `scan ${(scanned - started).toFixed(0)} ms, compare ${pairs.length} pairs ${(compared - scanned).toFixed(0)} ms, ` +
+      `plan ${(performance.now() - compared).toFixed(0)} ms`,
+  );
+  for (const entry of result.skipped) {
+    log.warn(`skip special ${showPath(entry.path)}: FIFOs, sockets and devices are not copied`);
+  }
+  return { plan: result, scanned: source.entries.length, failures };
+}
+
+/** One cycle: plan, then execute (or, in a dry run, report what would be done), then log a summary. */
+export async function runSync(
+  trees: Trees,
+  options: CycleOptions,
+  log: Logger,
+  stop: StopFlag,
+  progress?: { job: string; bar: Progress },
+): Promise<CycleReport> {
+  const startedAt = new Date();
+  const started = performance.now();
+  const planned = await planSync(trees, options, log, stop);
+  const { plan: toRun, withheld } =
+    options.maxDelete === undefined
+      ? { plan: planned.plan, withheld: 0 }
+      : limitDeletes(planned.plan, options.maxDelete);
+  const maxDeleteError = `--max-delete ${options.maxDelete}: this cycle would delete ${withheld} entries, so it deletes none (and makes no kind change)`;
+  if (withheld > 0) log.error(maxDeleteError);
+  let outcome: Outcome;
+  if (options.dryRun) {
+    outcome = emptyOutcome();
+    for (const action of planActions(toRun)) {
+      log.info(`[dry-run] ${describe(action)}`);
+      tally(outcome, action);
+    }
+  } else {
+    const bar = progress?.bar;
+    if (bar) {
+      const actions = planActions(toRun);
+      bar.begin(
+        progress.job,
+        actions.length,
+        actions.reduce((sum, a) => sum + bytesOf(a), 0),
+      );
+    }
+    try {
+      outcome = await execute(toRun, { ...trees, log, stop, onProgress: bar && ((n, b) => bar.advance(n, b)) });
+    } finally {
+      bar?.end();
+    }
+  }
+  for (const failure of planned.failures) recordFailure(outcome, failure);
+  if (withheld > 0) recordFailure(outcome, { path: '.', code: undefined, cause: maxDeleteError });
+  const report: CycleReport = {
+    ...outcome,
+    scanned: planned.scanned,
+    started: startedAt,
+    durationMs: performance.now() - started,
+  };
+  log.info(summarize(report, options.dryRun));
+  return report;
+}

@@ -1,0 +1,37 @@
+import { sameMtime } from '../tree/mtime.js';
+import type { Entry } from '../tree/tree.js';
+
+/** What an update changes on an entry that exists on both sides. */
+export type Change = 'content' | 'metadata' | 'target' | 'kind';
+
+export interface EqualOptions {
+  /** Compare the content of every same-size pair, not only those whose mtimes differ. */
+  readonly checksum: boolean;
+}
+
+/** Content verdicts from hashing: path → true when both sides hold the same bytes. */
+export type Verdicts = ReadonlyMap<string, boolean>;
+
+/** Whether a pair's content must be hashed before it can be decided: same-size files whose mtimes differ (or all, with checksum). */
+export const needsHash = (s: Entry, r: Entry, options: EqualOptions): boolean =>
+  s.kind === 'file' && r.kind === 'file' && r.size === s.size && (options.checksum || !sameMtime(s.mtimeMs, r.mtimeMs));
+
+/**
+ * What differs between a source entry and its replica, in rclone's order of checks: kind
+ * differs → replace; a symlink's target; size differs → content; size and mtime equal →
+ * equal (unless checksum); otherwise the hash decides between content and metadata.
+ */
+export function difference(s: Entry, r: Entry, options: EqualOptions, verdicts: Verdicts): Change | undefined {
+  if (s.kind !== r.kind) return 'kind';
+  const metaDiffers = !sameMtime(s.mtimeMs, r.mtimeMs) || (s.kind !== 'symlink' && s.mode !== r.mode);
+  if (s.kind === 'symlink' && s.target !== r.target) return 'target';
+  if (s.kind === 'file') {
+    if (s.size !== r.size) return 'content';
+    if (needsHash(s, r, options)) {
+      const equal = verdicts.get(s.path);
+      if (equal === undefined) throw new Error(`plan: no content verdict for ${s.path}`);
+      if (!equal) return 'content';
+    }
+  }
+  return metaDiffers ? 'metadata' : undefined;
+}

@@ -1,0 +1,97 @@
+import { classify } from '../errors.js';
+import type { Logger } from '../report/log.js';
+import { bytesOf, emptyOutcome, type Outcome, recordFailure, tally } from '../report/tally.js';
+import { describe, showPath } from '../report/text.js';
+import type { Entry, Op, OpResult, StopFlag, Tree } from '../tree/tree.js';
+import type { Action, Plan } from './plan.js';
+
+export interface ExecuteContext {
+  readonly source: Tree;
+  readonly replica: Tree;
+  readonly log: Logger;
+  /** Raised on shutdown: nothing new starts. */
+  readonly stop: StopFlag;
+  /** Told of each finished action (done or failed) and the bytes it copied. */
+  readonly onProgress?: (entries: number, bytes: number) => void;
+}
+
+/** One op of a plan and how its result is told: as an action, a leftover's removal, or a silent restamp. */
+type Step =
+  | { readonly op: Op; readonly action: Action }
+  | { readonly op: Op; readonly leftover: Entry }
+  | { readonly op: Op; readonly restamp: Entry };
+
+const remove = (entry: Entry): Op => ({ op: 'remove', path: entry.path, kind: entry.kind });
+const meta = (entry: Entry): Op => ({
+  op: 'meta',
+  path: entry.path,
+  kind: entry.kind,
+  mode: entry.mode,
+  mtimeMs: entry.mtimeMs,
+});
+
+function write(action: Action): Op {
+  const { entry } = action;
+  if (action.op === 'delete') return remove(entry);
+  if (action.op === 'update' && action.change === 'metadata') return meta(entry);
+  const replacing = action.op === 'update' && action.change === 'kind';
+  if (entry.kind === 'dir') return { op: 'mkdir', path: entry.path, replacing };
+  if (entry.kind === 'symlink') return { op: 'symlink', path: entry.path, entry, replacing };
+  return { op: 'put', path: entry.path, entry, replacing };
+}
+
+/**
+ * Runs a plan against the replica: leftovers and clearing, then directories (parents first),
+ * then files and symlinks (in parallel where the tree can), then deletions (deepest first),
+ * and last the directory modes and mtimes, which every write inside a directory would disturb.
+ */
+export async function execute(plan: Plan, ctx: ExecuteContext): Promise<Outcome> {
+  const outcome = emptyOutcome();
+  const steps: Step[] = [
+    ...plan.leftovers.map((leftover) => ({ op: remove(leftover), leftover })),
+    ...[...plan.clear, ...plan.dirs, ...plan.transfers, ...plan.deletes, ...plan.dirMeta].map((action) => ({
+      op: write(action),
+      action,
+    })),
+    ...plan.restamp.map((restamp) => ({ op: meta(restamp), restamp })),
+  ];
+  const told = (step: Step, result: OpResult): void => {
+    if (result.ok === 'skipped') return;
+    if ('leftover' in step) {
+      const text = `remove leftover temporary file ${showPath(step.leftover.path)}`;
+      if (result.ok === false) {
+        ctx.log.error(`${text} failed: ${result.failure.cause}`);
+        recordFailure(outcome, result.failure);
+      } else ctx.log.info(text);
+      return;
+    }
+    const action =
+      'action' in step ? step.action : { op: 'update' as const, entry: step.restamp, change: 'metadata' as const };
+    if (result.ok === true) {
+      if ('restamp' in step) return;
+      ctx.log.info(describe(action));
+      tally(outcome, action);
+      ctx.onProgress?.(1, bytesOf(action));
+    } else if (result.ok === 'changed') {
+      ctx.log.warn(`${describe(action)} not done: the source ${result.reason}; left for the next cycle`);
+    } else {
+      const kind = classify(result.failure.code);
+      if (kind === 'retry') {
+        ctx.log.warn(`${describe(action)} not done: ${result.failure.cause}; left for the next cycle`);
+        return;
+      }
+      recordFailure(outcome, result.failure);
+      ctx.log.error(`${describe(action)} failed: ${result.failure.cause}`);
+      ctx.onProgress?.(1, 0);
+      if (kind === 'fatal' && !outcome.fatal) {
+        outcome.fatal = true;
+        ctx.log.error(`the replica takes no more writes (${result.failure.code}): this cycle stops here`);
+      }
+    }
+  };
+  await ctx.replica.apply(
+    steps.map((s) => s.op),
+    { from: ctx.source, stop: ctx.stop, onResult: (i, result) => told(steps[i] as Step, result) },
+  );
+  return outcome;
+}

@@ -1,0 +1,136 @@
+import { nameOf, parentOf } from '../tree/order.js';
+import { isTempName } from '../tree/temp.js';
+import type { Entry, Snapshot } from '../tree/tree.js';
+import { type Change, difference, type EqualOptions, needsHash, type Verdicts } from './equal.js';
+import { march } from './march.js';
+
+/** One operation on the replica; `entry` is the source's for create/update, the replica's for delete. */
+export type Action =
+  | { readonly op: 'create'; readonly entry: Entry }
+  | { readonly op: 'update'; readonly entry: Entry; readonly change: Change }
+  | { readonly op: 'delete'; readonly entry: Entry };
+
+/** The work of one cycle, grouped in the order it must run. */
+export interface Plan {
+  /** Replica entries in the way of an entry of another kind, deepest first; removed before anything is written. */
+  readonly clear: Action[];
+  /** Directories to create, parents first. */
+  readonly dirs: Action[];
+  /** Files and symlinks to create or update; independent of each other, so run in parallel. */
+  readonly transfers: Action[];
+  /** Replica-only entries, deepest first. */
+  readonly deletes: Action[];
+  /** Directories whose mode or mtime differ; applied once their contents are done. */
+  readonly dirMeta: Action[];
+  /** Further source directories whose replica mtime this cycle disturbs, to be stamped back silently. */
+  readonly restamp: Entry[];
+  /** Source FIFOs, sockets and devices: never opened, never copied. */
+  readonly skipped: Entry[];
+  /** Our temporary files left in the replica by a run that was killed: removed first, not counted as deletions. */
+  readonly leftovers: Entry[];
+}
+
+/** A plan that does nothing. */
+export const emptyPlan = (): Plan => ({
+  clear: [],
+  dirs: [],
+  transfers: [],
+  deletes: [],
+  dirMeta: [],
+  restamp: [],
+  skipped: [],
+  leftovers: [],
+});
+
+/** Same-size file pairs whose content must be hashed before they can be planned. */
+export function pairsToHash(source: Snapshot, replica: Snapshot, options: EqualOptions): Entry[] {
+  const pairs: Entry[] = [];
+  march(source, replica, {
+    sourceOnly: () => true,
+    replicaOnly: () => true,
+    both: (s, r) => {
+      if (needsHash(s, r, options)) pairs.push(s);
+      return true;
+    },
+  });
+  return pairs;
+}
+
+/**
+ * Decides every operation of a cycle from two snapshots and the hash verdicts of
+ * {@link pairsToHash}. Pure: no I/O.
+ *
+ * Removals: replica entries the source lacks go to `deletes`; those below an entry that
+ * becomes another kind go to `clear`. Nothing is removed below a source path that could
+ * not be read, or that is a special file: absent there means unseen, not deleted.
+ */
+export function plan(source: Snapshot, replica: Snapshot, options: EqualOptions, verdicts: Verdicts): Plan {
+  const result = emptyPlan();
+  const unreadable = new Set(source.unreadable.map((f) => f.path));
+  const cleared = new Set<string>();
+  const disturbed = new Set<string>();
+  const sourceDirs = new Map<string, Entry>();
+  const disturb = (path: string): void => {
+    const parent = parentOf(path);
+    if (parent !== undefined) disturbed.add(parent);
+  };
+
+  march(source, replica, {
+    sourceOnly(s) {
+      if (s.kind === 'special') {
+        result.skipped.push(s);
+        return;
+      }
+      if (s.kind === 'dir') {
+        sourceDirs.set(s.path, s);
+        disturbed.add(s.path);
+      }
+      (s.kind === 'dir' ? result.dirs : result.transfers).push({ op: 'create', entry: s });
+      disturb(s.path);
+    },
+    both(s, r) {
+      if (s.kind === 'special') {
+        result.skipped.push(s);
+        return false;
+      }
+      if (s.kind === 'dir') sourceDirs.set(s.path, s);
+      const change = difference(s, r, options, verdicts);
+      if (change !== undefined) {
+        const action: Action = { op: 'update', entry: s, change };
+        if (change === 'kind') cleared.add(r.path);
+        if (s.kind !== 'dir') result.transfers.push(action);
+        else if (change !== 'kind') result.dirMeta.push(action);
+        else {
+          result.dirs.push(action);
+          disturbed.add(s.path);
+        }
+        if (change !== 'metadata') disturb(s.path);
+      }
+      return !unreadable.has(s.path);
+    },
+    replicaOnly(r) {
+      if (unreadable.has(r.path)) return false;
+      if (cleared.has(parentOf(r.path) ?? '')) {
+        cleared.add(r.path);
+        result.clear.push({ op: 'delete', entry: r });
+      } else if (r.kind === 'file' && isTempName(nameOf(r.path))) result.leftovers.push(r);
+      else {
+        result.deletes.push({ op: 'delete', entry: r });
+        disturb(r.path);
+      }
+    },
+  });
+
+  // Snapshots list parents before children, so the reverse lists children first.
+  result.clear.reverse();
+  result.deletes.reverse();
+  const stamped = new Set(result.dirMeta.map((a) => a.entry.path));
+  for (const path of disturbed) {
+    const dir = sourceDirs.get(path);
+    if (dir && !stamped.has(path)) result.restamp.push(dir);
+  }
+  return result;
+}
+
+/** Every action of a plan, in the order it runs. */
+export const planActions = (p: Plan): Action[] => [...p.clear, ...p.dirs, ...p.transfers, ...p.deletes, ...p.dirMeta];

@@ -1,0 +1,167 @@
+import { chmodSync, closeSync, createReadStream, openSync, utimesSync, writeSync } from 'node:fs';
+import { classify, failureOf } from '../../errors.js';
+import { compileExcludes } from '../filter.js';
+import { toUtimeSeconds } from '../mtime.js';
+import { parentOf } from '../order.js';
+import {
+  type ApplyOptions,
+  type CompareOptions,
+  type Comparison,
+  type Entry,
+  type Features,
+  isStopped,
+  type Op,
+  type OpResult,
+  type Snapshot,
+  type StopFlag,
+  type Tree,
+} from '../tree.js';
+import { ListingSink } from './columns.js';
+import type { WorkerPool } from './pool.js';
+import { compareContents } from './ranges.js';
+import { backShare, newShare } from './split-walk.js';
+import { transfer } from './transfer.js';
+import { drainYielding, walkBack, walkFront } from './walk.js';
+import { discard, makeDir, moveIntoPlace, removeEntry, stampDir, TreeDirs, unlockDir } from './write.js';
+
+/** Ops a pool thread runs in batches; the rest run in order on the coordinator. */
+const pooled = (op: Op): boolean => op.op === 'put' || op.op === 'symlink' || (op.op === 'meta' && op.kind !== 'dir');
+
+/** A directory on this machine, walked and written through the run's worker pool. */
+export class LocalTree implements Tree {
+  readonly features: Features = { symlinks: true, hardLinks: false, ownership: false, mtimePrecisionNs: 1000 };
+
+  constructor(
+    readonly root: string,
+    readonly pool: WorkerPool,
+  ) {}
+
+  sameKind(other: Tree): other is LocalTree {
+    return other instanceof LocalTree && other.pool === this.pool;
+  }
+
+  async scan(exclude: readonly string[], stop?: StopFlag): Promise<Snapshot> {
+    const sink = new ListingSink();
+    await drainYielding(walkFront(this.root, compileExcludes(exclude), sink, undefined, stop));
+    return sink.snapshot(this.root);
+  }
+
+  /**
+   * Scans both trees at once: this one right here (so most of its snapshot never has to cross
+   * threads), the other on a pool thread. Whichever finishes first helps with the other tree
+   * from its far end (see split-walk.ts), so neither core idles while the other still walks;
+   * on a small tree the coordinator lists the whole other tree itself before a pool thread
+   * has booted.
+   */
+  async scanWith(
+    other: LocalTree,
+    excludes: { mine: readonly string[]; other: readonly string[] },
+    stop?: StopFlag,
+  ): Promise<[Snapshot, Snapshot]> {
+    const shares = { mine: newShare(), other: newShare() };
+    const found = this.pool.scan({
+      walk: { root: other.root, exclude: excludes.other, share: shares.other, stop },
+      help: { root: this.root, exclude: excludes.mine, share: shares.mine, stop },
+    });
+    // Handled here so that a failing pool scan is never unhandled while the coordinator walks; awaited below.
+    found.catch(() => undefined);
+    const mine = new ListingSink();
+    const theirs = new ListingSink();
+    await drainYielding(walkFront(this.root, compileExcludes(excludes.mine), mine, shares.mine, stop));
+    await drainYielding(walkBack(other.root, compileExcludes(excludes.other), theirs, shares.other, stop));
+    // Both answers are final by now: this walk is closed or has met its helper, and a back that
+    // claimed the root leaves nothing to the front. A stopped walk's snapshots are partial anyway.
+    if (!isStopped(stop) && (backShare(shares.mine) !== 'none' || backShare(shares.other) !== 'all')) {
+      const listed = await found;
+      mine.decode(listed.help);
+      theirs.decode(listed.walk);
+    }
+    return [mine.snapshot(this.root), theirs.snapshot(other.root)];
+  }
+
+  comparePairs(other: LocalTree, pairs: readonly Entry[], options: CompareOptions): Promise<Comparison> {
+    return compareContents(this.pool, this.root, other.root, pairs, options);
+  }
+
+  read(path: string): AsyncIterable<Uint8Array> {
+    return createReadStream(`${this.root}/${path}`);
+  }
+
+  async apply(ops: readonly Op[], options: ApplyOptions): Promise<void> {
+    const dirs = new TreeDirs(this.root);
+    let fatal = false;
+    const halted = (): boolean => fatal || isStopped(options.stop);
+    const report = (index: number, result: OpResult): void => {
+      if (result.ok === false && classify(result.failure.code) === 'fatal') fatal = true;
+      options.onResult(index, result);
+    };
+    this.#unlockParents(dirs, ops);
+    for (let i = 0; i < ops.length; ) {
+      let end = i;
+      while (end < ops.length && pooled(ops[end] as Op)) end++;
+      if (end > i) {
+        const run = ops.slice(i, end);
+        if (options.from instanceof LocalTree) {
+          await transfer(this.pool, options.from.root, this.root, run, { stop: options.stop, halted }, (j, r) =>
+            report(i + j, r),
+          );
+        } else for (const [j, op] of run.entries()) report(i + j, await this.#putFrom(options.from, dirs, op, halted));
+        i = end;
+        continue;
+      }
+      report(i, halted() ? { ok: 'skipped' } : this.#runHere(dirs, ops[i] as Op));
+      i++;
+    }
+  }
+
+  /** Directories that gain or lose an entry are made writable first (see `unlockDir`); failing that, the write says why. */
+  #unlockParents(dirs: TreeDirs, ops: readonly Op[]): void {
+    const parents = new Set<string>();
+    for (const op of ops) if (op.op !== 'meta') parents.add(parentOf(op.path) ?? '');
+    for (const parent of parents) {
+      try {
+        unlockDir(dirs, parent);
+      } catch {
+        // Not fatal here: the write into it fails and says why.
+      }
+    }
+  }
+
+  #runHere(dirs: TreeDirs, op: Op): OpResult {
+    try {
+      if (op.op === 'remove') removeEntry(dirs, op.path, op.kind);
+      else if (op.op === 'mkdir') makeDir(dirs, op.path, op.replacing);
+      else if (op.op === 'meta') stampDir(dirs, op.path, op.mode, op.mtimeMs);
+      else throw new Error(`${op.op} runs on the pool`);
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, failure: failureOf(op.path, error) };
+    }
+  }
+
+  /** The generic write path, for content from a tree of another kind: streamed into a temporary file. */
+  async #putFrom(from: Tree, dirs: TreeDirs, op: Op, halted: () => boolean): Promise<OpResult> {
+    if (halted()) return { ok: 'skipped' };
+    if (op.op !== 'put') return { ok: false, failure: failureOf(op.path, new Error(`${op.op} needs a local source`)) };
+    try {
+      const temp = dirs.tempBeside(op.path);
+      const seconds = toUtimeSeconds(op.entry.mtimeMs);
+      try {
+        const fd = openSync(temp, 'wx', 0o600);
+        try {
+          for await (const chunk of from.read(op.path)) writeSync(fd, chunk);
+        } finally {
+          closeSync(fd);
+        }
+        chmodSync(temp, op.entry.mode);
+        utimesSync(temp, seconds, seconds);
+      } catch (error) {
+        discard(temp, error);
+      }
+      moveIntoPlace(dirs, op.path, temp, op.replacing);
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, failure: failureOf(op.path, error) };
+    }
+  }
+}

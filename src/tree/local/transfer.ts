@@ -1,0 +1,83 @@
+import type { Op, OpResult, StopFlag } from '../tree.js';
+import { batches } from './batch.js';
+import type { WorkerPool } from './pool.js';
+import type { CopyJob } from './tasks.js';
+
+/** Copies are batched into one pool task up to these limits: many small files per round trip, big ones alone. */
+const BATCH_BYTES = 16 * 1024 * 1024;
+const BATCH_JOBS = 256;
+/**
+ * Rough single-thread costs here, to decide how many threads a transfer is worth: per op
+ * (temp file, chmod, utimes, rename) and per byte copied.
+ */
+const OP_MS = 0.1;
+const BYTES_PER_MS = 1.5e6;
+
+const bytesOf = (op: Op): number => (op.op === 'put' ? op.entry.size : 0);
+
+function toJob(op: Op): CopyJob {
+  switch (op.op) {
+    case 'meta':
+      return { kind: 'meta', path: op.path, mode: op.kind === 'symlink' ? undefined : op.mode, mtimeMs: op.mtimeMs };
+    case 'symlink':
+      return {
+        kind: 'symlink',
+        path: op.path,
+        link: op.entry.target ?? '',
+        mtimeMs: op.entry.mtimeMs,
+        replacing: op.replacing,
+      };
+    case 'put':
+      return {
+        kind: 'file',
+        path: op.path,
+        mode: op.entry.mode,
+        size: op.entry.size,
+        mtimeMs: op.entry.mtimeMs,
+        replacing: op.replacing,
+      };
+    default:
+      throw new Error(`${op.op} does not run on the pool`);
+  }
+}
+
+/**
+ * Runs independent writes on the pool, batched, one batch in flight per thread the work is
+ * worth (so a small transfer never waits for a thread to boot). Each lane sends its next batch
+ * before reporting the one that finished: the thread copies while the coordinator logs. Once
+ * `halted`, no further batch is sent and what is left is reported skipped.
+ */
+export async function transfer(
+  pool: WorkerPool,
+  sourceRoot: string,
+  replicaRoot: string,
+  ops: readonly Op[],
+  control: { readonly stop: StopFlag; readonly halted: () => boolean },
+  onResult: (index: number, result: OpResult) => void,
+): Promise<void> {
+  const indexed = ops.map((op, index) => ({ op, index }));
+  const groups = batches(indexed, (o) => bytesOf(o.op), BATCH_BYTES, BATCH_JOBS);
+  const send = (group: typeof indexed): Promise<OpResult[]> =>
+    pool.copy({ sourceRoot, replicaRoot, jobs: group.map((o) => toJob(o.op)), stop: control.stop });
+  const bytes = ops.reduce((sum, op) => sum + bytesOf(op), 0);
+  let next = 0;
+  const take = (): typeof indexed | undefined => (control.halted() ? undefined : groups[next++]);
+  const lane = async (): Promise<void> => {
+    let group = take();
+    let copied = group === undefined ? undefined : send(group);
+    while (group !== undefined && copied !== undefined) {
+      const finished = group;
+      const results = await copied;
+      group = take();
+      copied = group === undefined ? undefined : send(group);
+      // Handled here so that it is never unhandled should reporting throw (EPIPE, a full disk); awaited on the next turn.
+      copied?.catch(() => undefined);
+      results.forEach((result, i) => {
+        onResult((finished[i] as (typeof indexed)[number]).index, result);
+      });
+    }
+  };
+  const lanes = Math.min(pool.threadsFor(ops.length * OP_MS + bytes / BYTES_PER_MS), groups.length);
+  await Promise.all(Array.from({ length: lanes }, lane));
+  for (const group of groups.slice(next)) for (const o of group) onResult(o.index, { ok: 'skipped' });
+}

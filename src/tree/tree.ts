@@ -1,0 +1,112 @@
+import type { Failure } from '../errors.js';
+
+/** What a path is. `special` covers FIFOs, sockets and devices, which are never opened. */
+export type Kind = 'file' | 'dir' | 'symlink' | 'special';
+
+/** One path of a tree as `lstat` saw it; symlinks are never followed. */
+export interface Entry {
+  /** Relative to the tree's root, `/`-separated; the root itself is `''`. */
+  readonly path: string;
+  readonly kind: Kind;
+  readonly size: number;
+  /** As `lstat` gives it; see `mtime.ts` for the precision. */
+  readonly mtimeMs: number;
+  /** Permission bits only (`mode & 0o7777`). */
+  readonly mode: number;
+  /** The link's target, for symlinks. */
+  readonly target?: string;
+}
+
+/** One walk of one tree. */
+export interface Snapshot {
+  readonly root: string;
+  /** In the order of `comparePaths` (order.ts): the root `''` first, each directory right before its contents. */
+  readonly entries: Entry[];
+  /** Directories whose listing failed: what lies below them is unknown, not absent. */
+  readonly unreadable: Failure[];
+}
+
+/** What a tree can hold and keep; the plan asks for nothing a side cannot store. */
+export interface Features {
+  readonly symlinks: boolean;
+  readonly hardLinks: boolean;
+  readonly ownership: boolean;
+  /** The finest mtime it keeps, in nanoseconds. */
+  readonly mtimePrecisionNs: number;
+}
+
+/**
+ * One change to a tree, at `path` relative to its root. `put` writes a file with the content
+ * of the same path in the other tree (see `Tree.apply`), under a temporary name renamed into
+ * place, as `symlink` does; `replacing` says an entry of another kind (an emptied directory)
+ * may still stand there. `meta` sets mode (unless undefined, as for symlinks) and mtime in place.
+ */
+export type Op =
+  | { readonly op: 'mkdir'; readonly path: string; readonly replacing: boolean }
+  | { readonly op: 'put'; readonly path: string; readonly entry: Entry; readonly replacing: boolean }
+  | { readonly op: 'symlink'; readonly path: string; readonly entry: Entry; readonly replacing: boolean }
+  | { readonly op: 'meta'; readonly path: string; readonly kind: Kind; readonly mode: number; readonly mtimeMs: number }
+  | { readonly op: 'remove'; readonly path: string; readonly kind: Kind };
+
+/**
+ * `changed`: the source vanished or changed since the scan; nothing was written and the next
+ * cycle picks it up. `skipped`: not started because the run is stopping.
+ */
+export type OpResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly failure: Failure }
+  | { readonly ok: 'changed'; readonly reason: string }
+  | { readonly ok: 'skipped' };
+
+/** The run's stop flag (shared with pool threads): raised to 1 on shutdown. */
+export type StopFlag = Int32Array;
+
+export const isStopped = (stop: StopFlag | undefined): boolean => stop !== undefined && Atomics.load(stop, 0) === 1;
+
+/** Content verdicts: path → true when both sides hold the same bytes; paths that could not be read, with why. */
+export interface Comparison {
+  readonly verdicts: Map<string, boolean>;
+  readonly unreadable: Map<string, string>;
+}
+
+export interface ApplyOptions {
+  /** Where `put` takes its content from: the same path in this tree. */
+  readonly from: Tree;
+  readonly stop: StopFlag;
+  /** Told of each op as it finishes (in any order); `index` is its place in `ops`. */
+  readonly onResult: (index: number, result: OpResult) => void;
+}
+
+export interface CompareOptions {
+  /** Files larger than this may be compared in ranges of this size, in parallel. */
+  readonly chunkSize: number;
+  readonly stop?: StopFlag;
+}
+
+/**
+ * One side of a sync: what the cycle needs of it. The optional methods are fast paths used
+ * only when both sides are of the same kind (`sameKind`), as rclone's optional `Copy` is.
+ */
+export interface Tree {
+  readonly root: string;
+  readonly features: Features;
+  /** Walks the whole tree, paths matching `exclude` (globs) left out; a raised `stop` ends it early (partial). */
+  scan(exclude: readonly string[], stop?: StopFlag): Promise<Snapshot>;
+  /**
+   * Applies ops in order, except that consecutive `put`, `symlink` and `meta` ops are
+   * independent of each other and may run in parallel. Each op's result is reported once.
+   */
+  apply(ops: readonly Op[], options: ApplyOptions): Promise<void>;
+  /** The content of a file, in chunks. */
+  read(path: string): AsyncIterable<Uint8Array>;
+  /** Whether the fast paths below may be used with `other`. */
+  sameKind?(other: Tree): boolean;
+  /** Scans both trees at once (this one and `other`). */
+  scanWith?(
+    other: Tree,
+    excludes: { mine: readonly string[]; other: readonly string[] },
+    stop?: StopFlag,
+  ): Promise<[Snapshot, Snapshot]>;
+  /** Compares the content of each pair (this tree's entry, the same path in `other`). */
+  comparePairs?(other: Tree, pairs: readonly Entry[], options: CompareOptions): Promise<Comparison>;
+}
