@@ -20,6 +20,8 @@ const { values } = parseArgs({
     dir: { type: 'string', default: join(tmpdir(), 'replisync-bench') },
     scenarios: { type: 'string', default: 'initial,noop,change,checksum' },
     workers: { type: 'string' },
+    // Another build's CLI (e.g. a copy of an older dist/src/cli/main.js), run beside this one.
+    baseline: { type: 'string' },
   },
 });
 const tree = values.tree as TreeName;
@@ -35,10 +37,14 @@ interface Tool {
   command: (replica: string) => string[];
 }
 
-const replisync = (extra: string[] = []): Tool => ({
-  name: `replisync${extra.length ? ` ${extra.join(' ')}` : ''}`,
-  command: (r) => [process.execPath, CLI, source, r, '--once', '--quiet', ...workerFlags, ...extra],
+const replisyncOf = (cli: string, label: string, extra: string[]): Tool => ({
+  name: `${label}${extra.length ? ` ${extra.join(' ')}` : ''}`,
+  command: (r) => [process.execPath, cli, source, r, '--once', '--quiet', ...workerFlags, ...extra],
 });
+const replisyncs = (extra: string[] = []): Tool[] => [
+  replisyncOf(CLI, 'replisync', extra),
+  ...(values.baseline ? [replisyncOf(values.baseline, 'replisync (baseline)', extra)] : []),
+];
 const rsync = (extra: string[] = []): Tool => ({
   name: `rsync -a --delete${extra.length ? ` ${extra.join(' ')}` : ''}`,
   command: (r) => ['rsync', '-a', '--delete', ...extra, `${source}/`, `${r}/`],
@@ -46,10 +52,10 @@ const rsync = (extra: string[] = []): Tool => ({
 const cp: Tool = { name: 'cp -a', command: (r) => ['cp', '-a', `${source}/.`, r] };
 
 const TOOLS: Record<Scenario, Tool[]> = {
-  initial: [replisync(), rsync(), cp],
-  noop: [replisync(), rsync()],
-  change: [replisync(), rsync()],
-  checksum: [replisync(['--checksum']), rsync(['--checksum'])],
+  initial: [...replisyncs(), rsync(), cp],
+  noop: [...replisyncs(), rsync()],
+  change: [...replisyncs(), rsync()],
+  checksum: [...replisyncs(['--checksum']), rsync(['--checksum'])],
 };
 
 interface Sample {

@@ -25,8 +25,8 @@ export function classify(code: string | undefined): FailureClass {
   return FATAL.has(code) ? 'fatal' : RETRY.has(code) ? 'retry' : 'entry';
 }
 
-/** Exit codes, by precedence: the most serious seen wins. */
-export const EXIT = { ok: 0, failed: 1, fatal: 2 } as const;
+/** Exit codes, by precedence: the most serious seen wins; `stopped` (rsync's 20) is a `--once` run cut short by a signal. */
+export const EXIT = { ok: 0, failed: 1, fatal: 2, stopped: 20 } as const;
 
 /**
  * An error with a message written for a person, never shown with a stack trace; both kinds exit 2:

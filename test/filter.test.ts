@@ -1,6 +1,12 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileExcludes } from '../src/tree/filter.js';
+import { scanTree } from '../src/tree/local/walk.js';
+import { removeDir, tempDir, writeTree } from './helpers.js';
 
 const cases: Array<[string, string, boolean, boolean]> = [
   ['*.tmp', 'a.tmp', false, true],
@@ -21,6 +27,22 @@ const cases: Array<[string, string, boolean, boolean]> = [
   ['file?.txt', 'file1.txt', false, true],
   ['file?.txt', 'file10.txt', false, false],
   ['a+b (1).txt', 'a+b (1).txt', false, true],
+  // A `/` inside, unanchored: the last names of the path, at any depth (rsync: "foo/bar" matches the last two).
+  ['a/*.md', 'x/a/b.md', false, true],
+  ['a/b', 'x/y/a/b', false, true],
+  ['a/b', 'x/ya/b', false, false],
+  ['/a/b', 'x/a/b', false, false],
+  ['[ab].txt', 'b.txt', false, true],
+  ['[!ab].txt', 'b.txt', false, false],
+  ['[a-c]x', 'cx', false, true],
+  ['[[:digit:]]*', '7up', false, true],
+  ['\\*.txt', '*.txt', false, true],
+  ['\\*.txt', 'a.txt', false, false],
+  ['back\\slash', 'back\\slash', false, true],
+  ['dir/***', 'dir', true, true],
+  ['dir/***', 'dir/a/b', false, true],
+  ['**', 'anything/at/all', false, true],
+  ['?', 'é', false, false],
 ];
 for (const [pattern, path, isDir, expected] of cases) {
   test(`${pattern} ${expected ? 'excludes' : 'keeps'} ${path}${isDir ? '/' : ''}`, () => {
@@ -32,8 +54,76 @@ test('no patterns: no matcher at all', () => {
   assert.is(compileExcludes([]), undefined);
 });
 
-test('an empty pattern is refused', () => {
+test('an empty pattern and an unclosed class are refused', () => {
   assert.throws(() => compileExcludes(['']), /exclude pattern "" matches nothing useful/);
+  assert.throws(() => compileExcludes(['[ab']), /exclude pattern "\[ab" has a \[ that is never closed/);
+});
+
+test('patterns that make a backtracking matcher take minutes match in one pass (a child with a time limit)', () => {
+  const filter = fileURLToPath(new URL('../src/tree/filter.js', import.meta.url));
+  const script = `
+    import { compileExcludes } from ${JSON.stringify(filter)};
+    const slow = compileExcludes(['*a*a*a*a*a*a*a*a*b', '*.*.*.*.bak', '**a**a**a**a**a**a**b']);
+    const names = [${JSON.stringify('a'.repeat(60))}, ${JSON.stringify('x.'.repeat(120))}];
+    for (let i = 0; i < 20; i++) for (const n of names) if (slow(n + i, false)) process.exit(3);
+  `;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 20_000 });
+  assert.is(r.signal, null, 'the matcher did not finish within 20 s');
+  assert.is(r.status, 0, String(r.stderr));
+});
+
+/** The files and directories rsync would transfer from `root` with one exclude, as relative paths. */
+function rsyncKeeps(root: string, pattern: string): string[] {
+  const out = execFileSync(
+    'rsync',
+    ['-rn', '--out-format=%n', `--exclude=${pattern}`, `${root}/`, join(root, '..', 'none')],
+    {
+      encoding: 'utf8',
+    },
+  );
+  return out
+    .split('\n')
+    .map((l) => l.replace(/\/$/, ''))
+    .filter((l) => l !== '' && l !== '.')
+    .sort();
+}
+
+test('random patterns of every documented form exclude exactly what rsync excludes (fast-check, rsync as oracle)', () => {
+  const dir = tempDir();
+  try {
+    const root = join(dir, 'src');
+    writeTree(root, {
+      'a/b/c.md': '',
+      'a/b.md': '',
+      'a/ab/x': '',
+      'b/a/b': '',
+      'ba/a.txt': '',
+      'x/a/b.md': '',
+      'x/y/z/a': '',
+      'aa.md': '',
+      'b.txt': '',
+      'c/': null,
+      'c/a/': null,
+      '.hidden/a.md': '',
+    });
+    const piece = fc.constantFrom('a', 'b', 'x', '.md', '*', '**', '?', '[ab]', '[!a]', '/', '***');
+    const pattern = fc
+      .array(piece, { minLength: 1, maxLength: 5 })
+      .map((parts) => parts.join(''))
+      .filter((p) => p.replace(/\//g, '') !== '');
+    fc.assert(
+      fc.property(pattern, (p) => {
+        const ours = scanTree(root, [p])
+          .entries.map((e) => e.path)
+          .filter((path) => path !== '')
+          .sort();
+        assert.equal(ours, rsyncKeeps(root, p), `pattern ${p}`);
+      }),
+      { numRuns: 100 },
+    );
+  } finally {
+    removeDir(dir);
+  }
 });
 
 test.run();

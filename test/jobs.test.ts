@@ -167,6 +167,7 @@ J('--report appends one JSON object per cycle with counts that match what happen
     'end',
     'durationMs',
     'dryRun',
+    'stopped',
     'scanned',
     'created',
     'updated',

@@ -33,7 +33,7 @@ function fileJob(sourceRoot: string, path: string, extra: Partial<Extract<CopyJo
     mode: 0o644,
     size: stat?.size ?? 0,
     mtimeMs: stat?.mtimeMs ?? 0,
-    replacing: false,
+    replacing: 'nothing',
     ...extra,
   };
 }
@@ -135,7 +135,7 @@ W('copy: files and symlinks land by rename with mode and mtime; failures come ba
     stop: noCancel(),
     jobs: [
       fileJob(sourceRoot, 'old', { mode: 0o640 }),
-      { kind: 'symlink', link: '../src', path: 'link', mtimeMs: 1_600_000_001_000, replacing: false },
+      { kind: 'symlink', link: '../src', path: 'link', mtimeMs: 1_600_000_001_000, replacing: 'nothing' },
       fileJob(sourceRoot, 'missing/new'),
       { kind: 'meta', path: 'meta', mode: 0o600, mtimeMs: 1_500_000_000_000 },
     ],

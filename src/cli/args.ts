@@ -72,6 +72,9 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
 function withPositionals(flags: Flags, positionals: readonly string[]): UserOptions {
   if (positionals.length > 4) throw usageError(`too many arguments (${positionals.slice(4).join(' ')}): ${USAGE}`);
   const [source, replica, logFile, interval] = positionals;
+  if (interval === undefined && logFile !== undefined && /^\d+(\.\d+)?(ms|s|m|h)?$/i.test(logFile)) {
+    throw usageError(`'${logFile}' looks like an interval: use --interval ${logFile}, or give a log file first`);
+  }
   const both = <T>(name: 'logFile' | 'interval', positional: string | undefined, flag: T): string | T => {
     if (positional !== undefined && flag !== undefined) {
       throw usageError(`${flagOf(name)} given twice: as an argument and as --${flagOf(name)}`);

@@ -80,9 +80,9 @@ async function runWith(pool: WorkerPool, options: ResolvedOptions, logTo: (log: 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const { failed, refused, fatal } = await runJobs(pool, options, log, { signal: controller.signal, stop }, bar);
+    const r = await runJobs(pool, options, log, { signal: controller.signal, stop }, bar);
     if (!options.once) return EXIT.ok;
-    return refused || fatal ? EXIT.fatal : failed > 0 ? EXIT.failed : EXIT.ok;
+    return r.refused || r.fatal ? EXIT.fatal : r.stopped ? EXIT.stopped : r.failed > 0 ? EXIT.failed : EXIT.ok;
   } finally {
     close();
   }

@@ -8,6 +8,8 @@ export interface ReportLine {
   end: string;
   durationMs: number;
   dryRun: boolean;
+  /** The run's stop cut the cycle short. */
+  stopped: boolean;
   scanned: number;
   created: number;
   updated: number;
@@ -24,6 +26,7 @@ export function toReportLine(job: string, dryRun: boolean, r: CycleReport): Repo
     end: new Date(r.started.getTime() + r.durationMs).toISOString(),
     durationMs: Math.round(r.durationMs),
     dryRun,
+    stopped: r.stopped,
     scanned: r.scanned,
     created: r.created,
     updated: r.updated,

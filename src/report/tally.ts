@@ -6,6 +6,7 @@ export interface ReportedAction {
   readonly op: 'create' | 'update' | 'delete';
   readonly entry: Pick<Entry, 'path' | 'kind' | 'size'>;
   readonly change?: string;
+  readonly overExcluded?: true;
 }
 
 /** What a cycle did; every action is counted exactly once. */
@@ -17,6 +18,8 @@ export interface Outcome {
   bytes: number;
   /** A failure of the `fatal` class was seen: the cycle stopped writing. */
   fatal: boolean;
+  /** The run's stop cut the cycle short: some of its work was not done. */
+  stopped: boolean;
   readonly failures: Failure[];
 }
 
@@ -34,6 +37,7 @@ export const emptyOutcome = (): Outcome => ({
   failed: 0,
   bytes: 0,
   fatal: false,
+  stopped: false,
   failures: [],
 });
 

@@ -9,6 +9,7 @@ export const showPath = (path: string): string =>
 /** The log text of an action: `create file a/b`, `update file a/b (content)`, `delete dir old`. */
 export function describe(action: ReportedAction): string {
   const text = `${action.op} ${action.entry.kind} ${showPath(action.entry.path)}`;
+  if (action.overExcluded) return `${text} (over an excluded directory)`;
   return action.op === 'update' ? `${text} (${action.change})` : text;
 }
 
@@ -21,13 +22,14 @@ export interface Summary {
   readonly failed: number;
   readonly bytes: number;
   readonly durationMs: number;
+  readonly stopped: boolean;
 }
 
 export function summarize(r: Summary, dryRun: boolean): string {
   const seconds = r.durationMs / 1000;
   const rate = seconds > 0 ? r.bytes / MiB / seconds : 0;
   return (
-    `${dryRun ? '[dry-run] ' : ''}cycle done: ${r.scanned} scanned, ${r.created} created, ${r.updated} updated, ` +
+    `${dryRun ? '[dry-run] ' : ''}cycle ${r.stopped ? 'stopped' : 'done'}: ${r.scanned} scanned, ${r.created} created, ${r.updated} updated, ` +
     `${r.deleted} deleted, ${r.failed} failed, ${(r.bytes / MiB).toFixed(1)} MiB ${dryRun ? 'to copy' : 'copied'} ` +
     `in ${seconds.toFixed(2)}s (${rate.toFixed(1)} MiB/s)`
   );

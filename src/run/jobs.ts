@@ -8,7 +8,7 @@ import { makeDirs } from '../tree/local/makedirs.js';
 import type { WorkerPool } from '../tree/local/pool.js';
 import { runCycle } from './cycle.js';
 import type { ResolvedJob, ResolvedOptions } from './options.js';
-import { runPeriodically } from './schedule.js';
+import { every, runPeriodically } from './schedule.js';
 
 /** How a run is stopped: `signal` ends the loops, `stop` (shared with the workers) skips work not yet started. */
 export interface RunControl {
@@ -22,6 +22,8 @@ export interface RunResult {
   readonly refused: boolean;
   /** Some cycle stopped writing on a failure of the `fatal` class (a read-only filesystem). */
   readonly fatal: boolean;
+  /** A cycle was cut short by a signal, or a job of a `--once` run never ran. */
+  readonly stopped: boolean;
 }
 
 /**
@@ -43,12 +45,15 @@ export async function runJobs(
   const logStats = (): void => {
     for (const s of stats) log.info(s.format());
   };
-  const statsTimer = options.statsIntervalMs === undefined ? undefined : setInterval(logStats, options.statsIntervalMs);
+  const statsEnd = new AbortController();
+  const statsLoop =
+    options.statsIntervalMs === undefined ? undefined : every(options.statsIntervalMs, logStats, statsEnd.signal);
   // A job's lines carry its name; a single pair given on the command line has none.
   const logs = options.jobs.map((job) => (job.name === '' ? log : log.withTag(job.name)));
   let failed = 0;
   let refused = false;
   let fatal = false;
+  let stopped = false;
 
   const cycleOf = (job: ResolvedJob, i: number): (() => Promise<void>) => {
     const jobLog = logs[i] ?? log;
@@ -57,6 +62,13 @@ export async function runJobs(
         const r = await runCycle(pool, job, jobLog, control.stop, bar && { job: job.name, bar });
         failed += r.failed;
         fatal ||= r.fatal;
+        stopped ||= r.stopped;
+        if (stats[i]?.cycles === 0 && r.deleted > 0 && !r.stopped) {
+          jobLog.warn(
+            `the first cycle ${job.dryRun ? 'would delete' : 'deleted'} ${r.deleted} entries of the replica that the source does not have: ` +
+              `the replica is made an exact copy of the source (${job.replica} itself, not a folder inside it)`,
+          );
+        }
         stats[i]?.record(r);
         report?.write(toReportLine(job.name, job.dryRun, r));
       } catch (error) {
@@ -76,17 +88,21 @@ export async function runJobs(
       );
     });
     if (options.once) {
-      for (const [i, job] of options.jobs.entries()) if (!control.signal.aborted) await cycleOf(job, i)();
+      for (const [i, job] of options.jobs.entries()) {
+        if (control.signal.aborted) stopped = true;
+        else await cycleOf(job, i)();
+      }
     } else {
       await Promise.all(options.jobs.map((job, i) => runPeriodically(job.intervalMs, cycleOf(job, i), control.signal)));
       log.info('stopped');
     }
-    if (statsTimer !== undefined) logStats();
+    if (statsLoop !== undefined) logStats();
   } finally {
-    clearInterval(statsTimer);
+    statsEnd.abort();
+    await statsLoop;
     report?.close();
   }
-  return { failed, refused, fatal };
+  return { failed, refused, fatal, stopped };
 }
 
 function openReport(path: string): ReportWriter {

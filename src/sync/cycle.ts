@@ -3,6 +3,7 @@ import type { Logger } from '../report/log.js';
 import type { Progress } from '../report/progress.js';
 import { bytesOf, type CycleReport, emptyOutcome, type Outcome, recordFailure, tally } from '../report/tally.js';
 import { describe, showPath, summarize } from '../report/text.js';
+import { compileExcludes } from '../tree/filter.js';
 import { isStopped, type Snapshot, type StopFlag, type Tree } from '../tree/tree.js';
 import { comparePairs } from './compare.js';
 import { execute } from './execute.js';
@@ -72,9 +73,9 @@ export async function planSync(
   options: PlanOptions,
   log: Logger,
   stop?: StopFlag,
-): Promise<{ plan: Plan; scanned: number; failures: Failure[] }> {
+): Promise<{ plan: Plan; scanned: number; failures: Failure[]; stopped: boolean }> {
   const started = performance.now();
-  const nothing = { plan: emptyPlan(), scanned: 0, failures: [] };
+  const nothing = { plan: emptyPlan(), scanned: 0, failures: [], stopped: true };
   const [source, replica] = await scanBoth(trees, options, stop);
   // Before the empty-source refusal: a source seen in part can look empty.
   if (isStopped(stop)) return nothing;
@@ -91,7 +92,9 @@ export async function planSync(
   // A pair that could not be compared is copied: the copy either succeeds or reports the real cause.
   for (const [path, cause] of unreadable) log.debug(`cannot compare ${showPath(path)}: ${cause}`);
   const compared = performance.now();
-  const result = plan(source, replica, options, verdicts);
+  // A replica directory that a `dir/` exclude hides may stand where the source has a file.
+  const replicaExclude = compileExcludes(options.deleteExcluded ? [] : options.exclude);
+  const result = plan(source, replica, options, verdicts, replicaExclude && ((path) => replicaExclude(path, true)));
   log.debug(
     `scan ${(scanned - started).toFixed(0)} ms, compare ${pairs.length} pairs ${(compared - scanned).toFixed(0)} ms, ` +
       `plan ${(performance.now() - compared).toFixed(0)} ms`,
@@ -99,7 +102,7 @@ export async function planSync(
   for (const entry of result.skipped) {
     log.warn(`skip special ${showPath(entry.path)}: FIFOs, sockets and devices are not copied`);
   }
-  return { plan: result, scanned: source.entries.length, failures };
+  return { plan: result, scanned: source.entries.length, failures, stopped: false };
 }
 
 /** One cycle: plan, then execute (or, in a dry run, report what would be done), then log a summary. */
@@ -122,6 +125,7 @@ export async function runSync(
   let outcome: Outcome;
   if (options.dryRun) {
     outcome = emptyOutcome();
+    for (const entry of toRun.leftovers) log.info(`[dry-run] remove leftover temporary file ${showPath(entry.path)}`);
     for (const action of planActions(toRun)) {
       log.info(`[dry-run] ${describe(action)}`);
       tally(outcome, action);
@@ -137,7 +141,13 @@ export async function runSync(
       );
     }
     try {
-      outcome = await execute(toRun, { ...trees, log, stop, onProgress: bar && ((n, b) => bar.advance(n, b)) });
+      outcome = await execute(toRun, {
+        ...trees,
+        log,
+        stop,
+        keepsExcluded: options.exclude.length > 0 && !options.deleteExcluded,
+        onProgress: bar && ((n, b) => bar.advance(n, b)),
+      });
     } finally {
       bar?.end();
     }
@@ -146,6 +156,7 @@ export async function runSync(
   if (withheld > 0) recordFailure(outcome, { path: '.', code: undefined, cause: maxDeleteError });
   const report: CycleReport = {
     ...outcome,
+    stopped: outcome.stopped || planned.stopped,
     scanned: planned.scanned,
     started: startedAt,
     durationMs: performance.now() - started,

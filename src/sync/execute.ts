@@ -2,7 +2,7 @@ import { classify } from '../errors.js';
 import type { Logger } from '../report/log.js';
 import { bytesOf, emptyOutcome, type Outcome, recordFailure, tally } from '../report/tally.js';
 import { describe, showPath } from '../report/text.js';
-import type { Entry, Op, OpResult, StopFlag, Tree } from '../tree/tree.js';
+import { type Entry, isStopped, type Op, type OpResult, type StopFlag, type Tree } from '../tree/tree.js';
 import type { Action, Plan } from './plan.js';
 
 export interface ExecuteContext {
@@ -11,6 +11,8 @@ export interface ExecuteContext {
   readonly log: Logger;
   /** Raised on shutdown: nothing new starts. */
   readonly stop: StopFlag;
+  /** Replica directories may hold excluded entries (excludes without deleteExcluded): one that cannot be emptied is kept. */
+  readonly keepsExcluded?: boolean;
   /** Told of each finished action (done or failed) and the bytes it copied. */
   readonly onProgress?: (entries: number, bytes: number) => void;
 }
@@ -34,10 +36,10 @@ function write(action: Action): Op {
   const { entry } = action;
   if (action.op === 'delete') return remove(entry);
   if (action.op === 'update' && action.change === 'metadata') return meta(entry);
-  const replacing = action.op === 'update' && action.change === 'kind';
-  if (entry.kind === 'dir') return { op: 'mkdir', path: entry.path, replacing };
-  if (entry.kind === 'symlink') return { op: 'symlink', path: entry.path, entry, replacing };
-  return { op: 'put', path: entry.path, entry, replacing };
+  const kindChange = action.op === 'update' && action.change === 'kind';
+  if (entry.kind === 'dir') return { op: 'mkdir', path: entry.path, replacing: kindChange };
+  const replacing = kindChange ? 'emptied' : action.op === 'create' && action.overExcluded ? 'excluded' : 'nothing';
+  return { op: entry.kind === 'symlink' ? 'symlink' : 'put', path: entry.path, entry, replacing };
 }
 
 /**
@@ -56,7 +58,10 @@ export async function execute(plan: Plan, ctx: ExecuteContext): Promise<Outcome>
     ...plan.restamp.map((restamp) => ({ op: meta(restamp), restamp })),
   ];
   const told = (step: Step, result: OpResult): void => {
-    if (result.ok === 'skipped') return;
+    if (result.ok === 'skipped') {
+      if (isStopped(ctx.stop)) outcome.stopped = true;
+      return;
+    }
     if ('leftover' in step) {
       const text = `remove leftover temporary file ${showPath(step.leftover.path)}`;
       if (result.ok === false) {
@@ -74,6 +79,8 @@ export async function execute(plan: Plan, ctx: ExecuteContext): Promise<Outcome>
       ctx.onProgress?.(1, bytesOf(action));
     } else if (result.ok === 'changed') {
       ctx.log.warn(`${describe(action)} not done: the source ${result.reason}; left for the next cycle`);
+    } else if (ctx.keepsExcluded && action.op === 'delete' && result.failure.code === 'ENOTEMPTY') {
+      ctx.log.info(`keep dir ${showPath(action.entry.path)}: it holds excluded entries`);
     } else {
       const kind = classify(result.failure.code);
       if (kind === 'retry') {

@@ -6,7 +6,8 @@ import { march } from './march.js';
 
 /** One operation on the replica; `entry` is the source's for create/update, the replica's for delete. */
 export type Action =
-  | { readonly op: 'create'; readonly entry: Entry }
+  /** `overExcluded`: the replica may hold a directory there that its excludes hid (a `dir/` pattern). */
+  | { readonly op: 'create'; readonly entry: Entry; readonly overExcluded?: true }
   | { readonly op: 'update'; readonly entry: Entry; readonly change: Change }
   | { readonly op: 'delete'; readonly entry: Entry };
 
@@ -63,8 +64,15 @@ export function pairsToHash(source: Snapshot, replica: Snapshot, options: EqualO
  * Removals: replica entries the source lacks go to `deletes`; those below an entry that
  * becomes another kind go to `clear`. Nothing is removed below a source path that could
  * not be read, or that is a special file: absent there means unseen, not deleted.
+ * `hiddenInReplica` names paths whose replica directory the replica's excludes would hide.
  */
-export function plan(source: Snapshot, replica: Snapshot, options: EqualOptions, verdicts: Verdicts): Plan {
+export function plan(
+  source: Snapshot,
+  replica: Snapshot,
+  options: EqualOptions,
+  verdicts: Verdicts,
+  hiddenInReplica?: (path: string) => boolean,
+): Plan {
   const result = emptyPlan();
   const unreadable = new Set(source.unreadable.map((f) => f.path));
   const cleared = new Set<string>();
@@ -85,7 +93,11 @@ export function plan(source: Snapshot, replica: Snapshot, options: EqualOptions,
         sourceDirs.set(s.path, s);
         disturbed.add(s.path);
       }
-      (s.kind === 'dir' ? result.dirs : result.transfers).push({ op: 'create', entry: s });
+      if (s.kind === 'dir') result.dirs.push({ op: 'create', entry: s });
+      else
+        result.transfers.push(
+          hiddenInReplica?.(s.path) ? { op: 'create', entry: s, overExcluded: true } : { op: 'create', entry: s },
+        );
       disturb(s.path);
     },
     both(s, r) {
@@ -113,8 +125,10 @@ export function plan(source: Snapshot, replica: Snapshot, options: EqualOptions,
       if (cleared.has(parentOf(r.path) ?? '')) {
         cleared.add(r.path);
         result.clear.push({ op: 'delete', entry: r });
-      } else if (r.kind === 'file' && isTempName(nameOf(r.path))) result.leftovers.push(r);
-      else {
+      } else if (r.kind === 'file' && isTempName(nameOf(r.path))) {
+        result.leftovers.push(r);
+        disturb(r.path);
+      } else {
         result.deletes.push({ op: 'delete', entry: r });
         disturb(r.path);
       }

@@ -1,51 +1,61 @@
 import { usageError } from '../errors.js';
+import { compileGlob, wildmatch } from './wildmatch.js';
 
 /**
- * Exclude patterns, as rsync reads them:
- * - a pattern without `/` (`*.tmp`, `node_modules`) matches a name at any depth;
- * - a pattern with `/` (`cache/old`, `**\/build`, `/top`) matches the whole relative path,
- *   and a leading `/` anchors it at the root;
- * - a trailing `/` (`cache/`) matches directories only;
- * - `*` matches within one name, `**` across `/`, `?` one character.
+ * Exclude patterns, read exactly as rsync's `--exclude` reads them (its `rule_matches`):
+ * - no `/` (`*.tmp`, `node_modules`): matches the last name, at any depth;
+ * - a `/` inside (`a/*.md`, `a/b`): matches the last that many names of the path, at any depth;
+ * - a leading `/` (`/build`): anchored at the root; a trailing `/` (`cache/`): directories only;
+ * - `**` crosses `/` and then is tried after every `/`; a leading `**` also matches at the root;
+ *   a trailing `/***` also matches the directory itself;
+ * - `*`, `?` and `[...]` stay within a name; `\` escapes (only in a pattern with a wildcard).
  * An excluded directory excludes everything below it: the walk does not enter it.
  */
 export type Exclude = (path: string, isDir: boolean) => boolean;
 
-interface Rule {
-  readonly regex: RegExp;
-  readonly dirOnly: boolean;
-  /** Matched against the last name only. */
-  readonly nameOnly: boolean;
+type Rule = (path: string, bytes: () => Uint8Array, isDir: boolean) => boolean;
+
+const SLASH = 0x2f;
+
+/** Where the last `count` names of `text` start, or -1 when it has fewer. */
+function lastNames(text: Uint8Array, count: number): number {
+  let left = count;
+  for (let i = text.length - 1; i >= 0; i--) if (text[i] === SLASH && --left === 0) return i + 1;
+  return left === 1 ? 0 : -1;
 }
 
-function toRegex(glob: string): string {
-  let out = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i] as string;
-    if (c === '*' && glob[i + 1] === '*') {
-      // `**/` also matches nothing at all, so `**/x` matches `x` at the root.
-      if (glob[i + 2] === '/') {
-        out += '(?:.*/)?';
-        i += 2;
-      } else {
-        out += '.*';
-        i += 1;
-      }
-    } else if (c === '*') out += '[^/]*';
-    else if (c === '?') out += '[^/]';
-    else out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return out;
-}
-
-function compileRule(pattern: string): Rule {
-  if (pattern.trim() === '' || pattern === '/') throw usageError(`exclude pattern "${pattern}" matches nothing useful`);
-  const dirOnly = pattern.endsWith('/');
-  const body = dirOnly ? pattern.slice(0, -1) : pattern;
+function compileRule(raw: string): Rule {
+  if (raw.trim() === '' || raw === '/') throw usageError(`exclude pattern "${raw}" matches nothing useful`);
+  const dirOnly = raw.endsWith('/');
+  const body = dirOnly ? raw.slice(0, -1) : raw;
+  const slashes = body.split('/').length - 1;
+  const wild = /[*?[]/.test(body);
+  const wild2 = wild && body.includes('**');
+  const wild2Prefix = wild2 && body.startsWith('**');
+  const wild3Suffix = wild2 && body.endsWith('***');
   const anchored = body.startsWith('/');
-  const glob = anchored ? body.slice(1) : body;
-  const nameOnly = !anchored && !glob.includes('/');
-  return { regex: new RegExp(`^${toRegex(glob)}$`, 's'), dirOnly, nameOnly };
+  const pattern = anchored ? body.slice(1) : body;
+  const nameOnly = slashes === 0 && !wild2;
+  // How the text is tried: from its start, from its last names, or after every `/`.
+  const where = !anchored && slashes > 0 && !wild2 ? slashes + 1 : !anchored && wild2 && !wild2Prefix ? -1 : 0;
+  if (!wild) {
+    // A literal: the name, the whole path from the root, or its last names.
+    return (path, _bytes, isDir) => {
+      if (dirOnly && !isDir) return false;
+      const name = nameOnly ? path.slice(path.lastIndexOf('/') + 1) : path;
+      return name === pattern || (!anchored && !nameOnly && name.endsWith(`/${pattern}`));
+    };
+  }
+  const tokens = compileGlob(pattern);
+  return (path, bytes, isDir) => {
+    if (dirOnly && !isDir) return false;
+    let text = nameOnly ? Buffer.from(path.slice(path.lastIndexOf('/') + 1)) : bytes();
+    if (wild2Prefix) text = Buffer.concat([Buffer.from('/'), text]);
+    if (isDir && wild3Suffix) text = Buffer.concat([text, Buffer.from('/')]);
+    if (where <= 0) return wildmatch(tokens, text, 0, where < 0);
+    const from = lastNames(text, where);
+    return from >= 0 && wildmatch(tokens, text, from, false);
+  };
 }
 
 /** Compiles the patterns once; undefined when there are none, so walks without filters test nothing. */
@@ -53,7 +63,11 @@ export function compileExcludes(patterns: readonly string[]): Exclude | undefine
   if (patterns.length === 0) return undefined;
   const rules = patterns.map(compileRule);
   return (path, isDir) => {
-    const name = path.slice(path.lastIndexOf('/') + 1);
-    return rules.some((r) => (!r.dirOnly || isDir) && r.regex.test(r.nameOnly ? name : path));
+    let bytes: Uint8Array | undefined;
+    const lazy = (): Uint8Array => {
+      bytes ??= Buffer.from(path);
+      return bytes;
+    };
+    return rules.some((rule) => rule(path, lazy, isDir));
   };
 }

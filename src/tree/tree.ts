@@ -38,13 +38,16 @@ export interface Features {
 /**
  * One change to a tree, at `path` relative to its root. `put` writes a file with the content
  * of the same path in the other tree (see `Tree.apply`), under a temporary name renamed into
- * place, as `symlink` does; `replacing` says an entry of another kind (an emptied directory)
- * may still stand there. `meta` sets mode (unless undefined, as for symlinks) and mtime in place.
+ * place, as `symlink` does; `replacing` says what may stand there: nothing, an entry of another
+ * kind (an emptied directory), or a directory hidden by the excludes, removed with all it holds.
+ * `meta` sets mode (unless undefined, as for symlinks) and mtime in place.
  */
+export type Replacing = 'nothing' | 'emptied' | 'excluded';
+
 export type Op =
   | { readonly op: 'mkdir'; readonly path: string; readonly replacing: boolean }
-  | { readonly op: 'put'; readonly path: string; readonly entry: Entry; readonly replacing: boolean }
-  | { readonly op: 'symlink'; readonly path: string; readonly entry: Entry; readonly replacing: boolean }
+  | { readonly op: 'put'; readonly path: string; readonly entry: Entry; readonly replacing: Replacing }
+  | { readonly op: 'symlink'; readonly path: string; readonly entry: Entry; readonly replacing: Replacing }
   | { readonly op: 'meta'; readonly path: string; readonly kind: Kind; readonly mode: number; readonly mtimeMs: number }
   | { readonly op: 'remove'; readonly path: string; readonly kind: Kind };
 

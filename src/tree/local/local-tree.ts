@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, createReadStream, openSync, utimesSync, writeSync } from 'node:fs';
 import { classify, failureOf } from '../../errors.js';
 import { compileExcludes } from '../filter.js';
-import { toUtimeSeconds } from '../mtime.js';
+import { utimeOfMs } from '../mtime.js';
 import { parentOf } from '../order.js';
 import {
   type ApplyOptions,
@@ -22,7 +22,7 @@ import { compareContents } from './ranges.js';
 import { backShare, newShare } from './split-walk.js';
 import { transfer } from './transfer.js';
 import { drainYielding, walkBack, walkFront } from './walk.js';
-import { discard, makeDir, moveIntoPlace, removeEntry, stampDir, TreeDirs, unlockDir } from './write.js';
+import { discard, makeDir, moveIntoPlace, mtimeToSet, removeEntry, stampDir, TreeDirs, unlockDir } from './write.js';
 
 /** Ops a pool thread runs in batches; the rest run in order on the coordinator. */
 const pooled = (op: Op): boolean => op.op === 'put' || op.op === 'symlink' || (op.op === 'meta' && op.kind !== 'dir');
@@ -109,7 +109,8 @@ export class LocalTree implements Tree {
         i = end;
         continue;
       }
-      report(i, halted() ? { ok: 'skipped' } : this.#runHere(dirs, ops[i] as Op));
+      const sourceRoot = options.from instanceof LocalTree ? options.from.root : undefined;
+      report(i, halted() ? { ok: 'skipped' } : this.#runHere(dirs, ops[i] as Op, sourceRoot));
       i++;
     }
   }
@@ -127,11 +128,11 @@ export class LocalTree implements Tree {
     }
   }
 
-  #runHere(dirs: TreeDirs, op: Op): OpResult {
+  #runHere(dirs: TreeDirs, op: Op, sourceRoot: string | undefined): OpResult {
     try {
       if (op.op === 'remove') removeEntry(dirs, op.path, op.kind);
       else if (op.op === 'mkdir') makeDir(dirs, op.path, op.replacing);
-      else if (op.op === 'meta') stampDir(dirs, op.path, op.mode, op.mtimeMs);
+      else if (op.op === 'meta') stampDir(dirs, op.path, op.mode, mtimeToSet(sourceRoot, op.path, op.mtimeMs));
       else throw new Error(`${op.op} runs on the pool`);
       return { ok: true };
     } catch (error) {
@@ -145,7 +146,7 @@ export class LocalTree implements Tree {
     if (op.op !== 'put') return { ok: false, failure: failureOf(op.path, new Error(`${op.op} needs a local source`)) };
     try {
       const temp = dirs.tempBeside(op.path);
-      const seconds = toUtimeSeconds(op.entry.mtimeMs);
+      const seconds = utimeOfMs(op.entry.mtimeMs);
       try {
         const fd = openSync(temp, 'wx', 0o600);
         try {

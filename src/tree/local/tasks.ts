@@ -1,5 +1,5 @@
 import type { Failure } from '../../errors.js';
-import type { OpResult, StopFlag } from '../tree.js';
+import type { OpResult, Replacing, StopFlag } from '../tree.js';
 import type { EncodedListings } from './columns.js';
 import type { WalkShare } from './split-walk.js';
 
@@ -70,14 +70,14 @@ export type CopyJob =
       /** What the scan saw, to notice a source that changes while it is copied. */
       readonly size: number;
       readonly mtimeMs: number;
-      readonly replacing: boolean;
+      readonly replacing: Replacing;
     }
   | {
       readonly kind: 'symlink';
       readonly path: string;
       readonly link: string;
       readonly mtimeMs: number;
-      readonly replacing: boolean;
+      readonly replacing: Replacing;
     }
   | { readonly kind: 'meta'; readonly path: string; readonly mode: number | undefined; readonly mtimeMs: number };
 

@@ -14,10 +14,10 @@ import {
 } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import { describeCause, errnoCode, failureOf } from '../../errors.js';
-import { toUtimeSeconds } from '../mtime.js';
+import { msOfNs, utimeOfMs, utimeOfNs } from '../mtime.js';
 import { nameOf, parentOf } from '../order.js';
 import { tempName } from '../temp.js';
-import type { Kind, OpResult } from '../tree.js';
+import type { Kind, OpResult, Replacing } from '../tree.js';
 import { assertRealDir } from './guard.js';
 import { makeDirs } from './makedirs.js';
 import type { CopyJob, CopyTask } from './tasks.js';
@@ -71,13 +71,22 @@ export function makeDir(dirs: TreeDirs, path: string, replacing: boolean): void 
   else mkdirSync(abs, { mode: 0o700 });
 }
 
+/**
+ * The time to set on a replica entry: the source's own mtime to the nanosecond (a bigint
+ * lstat), when the source is a local tree; else the scan's milliseconds.
+ */
+export function mtimeToSet(sourceRoot: string | undefined, path: string, mtimeMs: number): string {
+  if (sourceRoot === undefined) return utimeOfMs(mtimeMs);
+  const stat = lstatSync(path === '' ? sourceRoot : `${sourceRoot}/${path}`, { bigint: true, throwIfNoEntry: false });
+  return stat ? utimeOfNs(stat.mtimeNs) : utimeOfMs(mtimeMs);
+}
+
 /** Sets a directory's mode and mtime; only what is still a real directory (chmod follows symlinks). */
-export function stampDir(dirs: TreeDirs, path: string, mode: number, mtimeMs: number): void {
+export function stampDir(dirs: TreeDirs, path: string, mode: number, mtime: string): void {
   const abs = dirs.at(path);
   if (!lstatSync(abs).isDirectory()) throw new Error('it is no longer a directory');
   chmodSync(abs, mode);
-  const seconds = toUtimeSeconds(mtimeMs);
-  utimesSync(abs, seconds, seconds);
+  utimesSync(abs, mtime, mtime);
 }
 
 /**
@@ -108,8 +117,8 @@ export function runCopyTask(task: CopyTask): OpResult[] {
 
 function runJob(sourceRoot: string, dirs: TreeDirs, job: CopyJob): void {
   const to = dirs.at(job.path);
-  const mtime = toUtimeSeconds(job.mtimeMs);
   if (job.kind === 'meta') {
+    const mtime = mtimeToSet(sourceRoot, job.path, job.mtimeMs);
     // chmod and utimes follow symlinks: make sure the entry is still what the scan saw.
     const stat = lstatSync(to);
     if (job.mode === undefined) lutimesSync(to, mtime, mtime);
@@ -123,11 +132,12 @@ function runJob(sourceRoot: string, dirs: TreeDirs, job: CopyJob): void {
   const temp = dirs.tempBeside(job.path);
   try {
     if (job.kind === 'file') {
-      copyChecked(`${sourceRoot}/${job.path}`, job, temp);
+      const mtime = utimeOfNs(copyChecked(`${sourceRoot}/${job.path}`, job, temp));
       chmodSync(temp, job.mode);
       utimesSync(temp, mtime, mtime);
     } else {
       symlinkSync(job.link, temp);
+      const mtime = mtimeToSet(sourceRoot, job.path, job.mtimeMs);
       lutimesSync(temp, mtime, mtime);
     }
   } catch (error) {
@@ -147,18 +157,23 @@ export function discard(temp: string, error: unknown): never {
 }
 
 /** Renames a complete temporary entry over `path`, so the final path only ever holds a whole old or new entry. */
-export function moveIntoPlace(dirs: TreeDirs, path: string, temp: string, replacing: boolean): void {
+export function moveIntoPlace(dirs: TreeDirs, path: string, temp: string, replacing: Replacing): void {
   const to = dirs.at(path);
   try {
-    // rename cannot replace a directory with a file: the emptied directory goes first.
-    if (replacing && lstatSync(to, { throwIfNoEntry: false })?.isDirectory()) rmdirSync(to);
+    // rename cannot replace a directory with a file: the emptied directory goes first; one the
+    // excludes hid goes with what it holds (rmSync does not follow symlinks).
+    if (replacing !== 'nothing' && lstatSync(to, { throwIfNoEntry: false })?.isDirectory()) {
+      if (replacing === 'excluded') rmSync(to, { recursive: true });
+      else rmdirSync(to);
+    }
     renameSync(temp, to);
   } catch (error) {
     discard(temp, error);
   }
 }
 
-function copyChecked(from: string, job: Extract<CopyJob, { kind: 'file' }>, temp: string): void {
+/** Copies `from` to `temp`; returns the source's mtime in nanoseconds, checked to be what the scan saw. */
+function copyChecked(from: string, job: Extract<CopyJob, { kind: 'file' }>, temp: string): bigint {
   try {
     // EXCL: never write through whatever might already sit at the temporary name.
     copyFileSync(from, temp, constants.COPYFILE_EXCL);
@@ -169,9 +184,10 @@ function copyChecked(from: string, job: Extract<CopyJob, { kind: 'file' }>, temp
     throw error;
   }
   // The copy is only good if the source held still while it was read (and is still a file, not a symlink).
-  const after = lstatSync(from, { throwIfNoEntry: false });
+  const after = lstatSync(from, { bigint: true, throwIfNoEntry: false });
   if (!after) throw new SourceChanged('vanished while it was copied');
-  if (!after.isFile() || after.size !== job.size || after.mtimeMs !== job.mtimeMs) {
+  if (!after.isFile() || after.size !== BigInt(job.size) || msOfNs(after.mtimeNs) !== job.mtimeMs) {
     throw new SourceChanged('changed while it was copied');
   }
+  return after.mtimeNs;
 }

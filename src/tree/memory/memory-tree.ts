@@ -85,7 +85,9 @@ export class MemoryTree implements Tree {
         this.#removeOne(op.path);
       } else {
         const existing = this.#nodes.get(op.path);
-        if (existing && op.replacing) this.#removeOne(op.path);
+        const clears = op.op === 'mkdir' ? op.replacing : op.replacing !== 'nothing';
+        if (existing && op.op !== 'mkdir' && op.replacing === 'excluded') this.delete(op.path);
+        else if (existing && clears) this.#removeOne(op.path);
         else if (existing && op.op !== 'put' && op.op !== 'symlink') throw fsError('EEXIST', `'${op.path}' exists`);
         else if (existing?.entry.kind === 'dir') throw fsError('EISDIR', `'${op.path}' is a directory`);
         const now = this.now();

@@ -1,0 +1,271 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { removeDir, rsyncDiff, runCli, startCli, syncOnce, tempDir, writeTree } from './helpers.js';
+
+/** Rejects when `promise` takes longer than `ms`: a hang fails the test instead of stalling the suite. */
+function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+}
+
+/** Every path below `root` with its content (files) or kind, to prove a run changed nothing. */
+function fingerprint(root: string): string {
+  if (!existsSync(root)) return '(none)';
+  return execFileSync('sh', ['-c', `cd '${root}' && find . -printf '%p %y %s %T@\\n' | sort`], { encoding: 'utf8' });
+}
+
+const C = suite<{ dir: string; a: string; d: string }>('command lines that must not change their meaning', {
+  dir: '',
+  a: '',
+  d: '',
+});
+C.before.each((ctx) => {
+  ctx.dir = tempDir();
+  ctx.a = join(ctx.dir, 'A');
+  ctx.d = join(ctx.dir, 'D');
+  writeTree(ctx.a, { 'new.txt': 'new', 'same.txt': 'AAAA' });
+  writeTree(ctx.d, { 'precious.txt': 'replica only', 'same.txt': 'BBBB' });
+  for (const f of ['same.txt']) {
+    utimesSync(join(ctx.a, f), 1_600_000_000, 1_600_000_000);
+    utimesSync(join(ctx.d, f), 1_600_000_000, 1_600_000_000);
+  }
+});
+C.after.each((ctx) => removeDir(ctx.dir));
+
+C('--dry-run given twice is still a dry run', async ({ a, d }) => {
+  const before = fingerprint(d);
+  const r = await runCli([a, d, '--once', '--dry-run', '--dry-run']);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /\[dry-run\] delete file precious\.txt/);
+  assert.is(fingerprint(d), before);
+});
+
+for (const args of [['--dry-run=true'], ['--dry-run=false'], ['--once=yes'], ['--no-once'], ['--no-dry-run']]) {
+  C(`${args.join(' ')} is refused with exit 2 and nothing touched`, async ({ a, d }) => {
+    const before = fingerprint(d);
+    const r = await runCli([a, d, '--once', ...args]);
+    assert.is(r.code, 2, r.stdout);
+    assert.is(r.stderr.split('\n').length, 2, r.stderr);
+    assert.match(r.stderr, args[0]?.includes('=') ? /takes no value/ : /Unknown option/);
+    assert.is(fingerprint(d), before);
+  });
+}
+
+C('--once given twice runs one cycle; --checksum given twice still compares content', async ({ a, d }) => {
+  const r = await within(20_000, runCli([a, d, '--once', '--once', '--checksum', '--checksum']), 'replisync');
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /update file same\.txt \(content\)/);
+  assert.is(readFileSync(join(d, 'same.txt'), 'utf8'), 'AAAA');
+});
+
+for (const flag of ['--dry-run', '--allow-empty-source', '--delete-excluded']) {
+  C(`${flag} before the paths does not swallow one: ${flag} /A /B /C --once`, async ({ dir, a, d }) => {
+    const c = join(dir, 'C');
+    const before = fingerprint(a);
+    const r = await runCli([flag, a, d, c, '--once']);
+    // A is the source, D the replica and C the log file: D is never copied into C.
+    assert.is(fingerprint(a), before);
+    assert.ok(!existsSync(c) || statSync(c).isFile(), 'C holds no copy of a tree');
+    if (flag === '--dry-run') assert.ok(existsSync(join(d, 'precious.txt')));
+    else assert.is(r.code, 0, r.stderr);
+    assert.match(readFileSync(c, 'utf8'), new RegExp(`replisync ${a} → ${d}`));
+  });
+}
+
+C('values stay the strings typed: --exclude 007, --log-file 1e1; --interval 1e3 is refused', async ({ dir, a, d }) => {
+  writeTree(a, { '007': 'bond', '7': 'seven' });
+  const r = await runCli([a, d, '--once', '--exclude', '007', '--log-file', join(dir, '1e1')]);
+  assert.is(r.code, 0, r.stderr);
+  assert.ok(existsSync(join(d, '7')) && !existsSync(join(d, '007')));
+  assert.ok(existsSync(join(dir, '1e1')) && !existsSync(join(dir, '10')));
+  const bad = await runCli([a, d, '--interval', '1e3']);
+  assert.is(bad.code, 2);
+  assert.match(bad.stderr, /interval must be a positive duration .*\(got "1e3"\)/);
+});
+
+C('a value is never taken from the next option', async ({ a, d }) => {
+  const r = await runCli([a, d, '--exclude', '--once']);
+  assert.is(r.code, 2);
+  assert.match(
+    r.stderr,
+    /^replisync: --exclude needs a value, not the option --once; write --exclude=--once to mean it\n$/,
+  );
+});
+
+C(
+  'a third argument that looks like an interval is refused with a hint: replisync src replica 5',
+  async ({ dir, a, d }) => {
+    const r = await runCli([a, d, '5'], dir);
+    assert.is(r.code, 2);
+    assert.is(r.stderr, "replisync: '5' looks like an interval: use --interval 5, or give a log file first\n");
+    assert.ok(!existsSync(join(dir, '5')));
+  },
+);
+
+for (const flag of ['--interval', '--stats-interval']) {
+  C(`${flag} 600h (past Node's 24.8-day timer limit) waits instead of busy-looping`, async ({ dir, a, d }) => {
+    const log = join(dir, 'sync.log');
+    const args = flag === '--interval' ? ['--interval', '600h'] : ['--interval', '1h', '--stats-interval', '600h'];
+    const run = startCli([a, d, log, ...args]);
+    await within(20_000, run.waitFor(/cycle done/), 'the first cycle');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    run.child.kill('SIGTERM');
+    assert.is(await within(20_000, run.exit, 'exit'), 0);
+    const text = readFileSync(log, 'utf8');
+    assert.is((text.match(/cycle done/g) ?? []).length, 1, text);
+    assert.ok(!/stats: /.test(text.split('stopped')[0] ?? ''), 'no statistics line before the stop');
+  });
+}
+
+C('a first sync into a folder that holds other data says how many entries it deleted', async ({ a, d }) => {
+  const r = await runCli([a, d, '--once']);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, /WARN the first cycle deleted 1 entries of the replica that the source does not have/);
+});
+
+C('Ctrl-C during --once: "cycle stopped" in the log and the report, and exit 20', async ({ dir }) => {
+  const src = join(dir, 'big-src');
+  writeTree(src, {});
+  execFileSync('sh', ['-c', `head -c ${300 * 1024 * 1024} /dev/zero > '${src}/big' && echo s > '${src}/small'`]);
+  const report = join(dir, 'report.jsonl');
+  const run = startCli([src, join(dir, 'rep'), '--once', '--report', report, '--checksum']);
+  await within(20_000, run.waitFor(/replisync .* → /), 'start');
+  run.child.kill('SIGINT');
+  assert.is(await within(20_000, run.exit, 'exit'), 20, run.output());
+  assert.match(run.output(), /cycle stopped: /);
+  assert.not.match(run.output(), /cycle done/);
+  assert.is(JSON.parse(readFileSync(report, 'utf8').trim()).stopped, true);
+});
+
+C.run();
+
+const M = suite<{ dir: string; src: string; rep: string }>('mtimes', { dir: '', src: '', rep: '' });
+M.before.each((ctx) => {
+  ctx.dir = tempDir();
+  ctx.src = join(ctx.dir, 'src');
+  ctx.rep = join(ctx.dir, 'rep');
+});
+M.after.each((ctx) => removeDir(ctx.dir));
+
+M(
+  'mtimes before 1970 are kept on files, directories, symlinks and the root; a second cycle does nothing',
+  async ({ src, rep }) => {
+    writeTree(src, { 'd/f': 'f', g: 'g', link: { link: 'g' } });
+    execFileSync('touch', ['-h', '-d', '@-1.5', join(src, 'link')]);
+    // As strings: Node sets a negative number of seconds as "now".
+    utimesSync(join(src, 'g'), '-86400', '-86400');
+    utimesSync(join(src, 'd/f'), '-1.5', '-1.5');
+    utimesSync(join(src, 'd'), '-86400.25', '-86400.25');
+    utimesSync(src, '-3000000000', '-3000000000');
+    const first = await syncOnce(src, rep);
+    assert.equal(first.errors, []);
+    assert.is(rsyncDiff(src, rep), '');
+    for (const p of ['g', 'd/f', 'd', 'link', '']) {
+      assert.is(lstatSync(join(rep, p)).mtimeMs, lstatSync(join(src, p)).mtimeMs, `mtime of ${p || '.'}`);
+    }
+    assert.is(lstatSync(join(rep, 'g')).mtimeMs, -86_400_000);
+    assert.is(lstatSync(join(rep, 'd/f')).mtimeMs, -1500);
+    const second = await syncOnce(src, rep);
+    assert.is(second.created + second.updated + second.deleted, 0, second.lines.join('\n'));
+  },
+);
+
+M(
+  'an mtime in the last half microsecond of a second is truncated, not rounded into the next second',
+  async ({ src, rep }) => {
+    writeTree(src, { f: 'f', d: null });
+    execFileSync('touch', ['-d', '@1600000000.9999996', join(src, 'f')]);
+    execFileSync('touch', ['-d', '@1600000000.9999999', join(src, 'd')]);
+    await syncOnce(src, rep);
+    for (const p of ['f', 'd']) {
+      const ns = lstatSync(join(rep, p), { bigint: true }).mtimeNs;
+      assert.is(ns / 1_000_000_000n, 1_600_000_000n, `${p} stays in its second`);
+      assert.is((ns / 1000n) % 1_000_000n, 999_999n, `${p} keeps its microseconds`);
+    }
+    assert.is(rsyncDiff(src, rep), '');
+    writeFileSync(join(src, 'unrelated'), 'x');
+    const again = await syncOnce(src, rep);
+    assert.equal(
+      again.lines.filter((l) => / (f|d)( |$)/.test(l)),
+      [],
+    );
+  },
+);
+
+M.run();
+
+const E = suite<{ dir: string; src: string; rep: string }>('excludes at the edges', { dir: '', src: '', rep: '' });
+E.before.each((ctx) => {
+  ctx.dir = tempDir();
+  ctx.src = join(ctx.dir, 'src');
+  ctx.rep = join(ctx.dir, 'rep');
+});
+E.after.each((ctx) => removeDir(ctx.dir));
+
+E(
+  'a replica-only directory that holds excluded entries is kept with a note, not failed every cycle',
+  async ({ src, rep }) => {
+    writeTree(src, { keep: 'k' });
+    writeTree(rep, { keep: 'k', 'old/a.tmp': 'excluded', 'old/b': 'deleted' });
+    for (let cycle = 0; cycle < 2; cycle++) {
+      const r = await syncOnce(src, rep, { exclude: ['*.tmp'] });
+      assert.is(r.failed, 0, r.errors.join('\n'));
+      assert.ok(r.lines.includes('keep dir old: it holds excluded entries'), r.lines.join('\n'));
+    }
+    assert.equal(readdirSync(join(rep, 'old')), ['a.tmp']);
+    const rsync = execFileSync('rsync', ['-rn', '-i', '--delete', '--exclude=*.tmp', `${src}/`, `${rep}/`], {
+      encoding: 'utf8',
+    });
+    assert.not.match(rsync, /deleting old\/a\.tmp/);
+  },
+);
+
+E(
+  'a replica directory hidden by a dir-only exclude is replaced by the source file of that name, as rsync does',
+  async ({ dir, src, rep }) => {
+    writeTree(src, { cache: 'now a file' });
+    writeTree(rep, { 'cache/inner/x': 'excluded content' });
+    const twin = join(dir, 'rsync-rep');
+    writeTree(twin, { 'cache/inner/x': 'excluded content' });
+    execFileSync('rsync', ['-r', '--delete', '--exclude=cache/', `${src}/`, `${twin}/`]);
+    const r = await syncOnce(src, rep, { exclude: ['cache/'] });
+    assert.equal(r.errors, []);
+    assert.ok(r.lines.includes('create file cache (over an excluded directory)'), r.lines.join('\n'));
+    assert.is(readFileSync(join(rep, 'cache'), 'utf8'), readFileSync(join(twin, 'cache'), 'utf8'));
+    assert.equal((await syncOnce(src, rep, { exclude: ['cache/'] })).failed, 0);
+  },
+);
+
+E.run();
+
+const L = suite<{ dir: string; src: string; rep: string }>('leftover temporary files', { dir: '', src: '', rep: '' });
+L.before.each((ctx) => {
+  ctx.dir = tempDir();
+  ctx.src = join(ctx.dir, 'src');
+  ctx.rep = join(ctx.dir, 'rep');
+});
+L.after.each((ctx) => removeDir(ctx.dir));
+
+L(
+  'a dry run names the leftover the real run removes, and the removal leaves the directory mtime right',
+  async ({ src, rep }) => {
+    writeTree(src, { 'd/f': 'f' });
+    await syncOnce(src, rep);
+    writeFileSync(join(rep, 'd/.f.123-0-0.replisync-tmp'), 'torn');
+    const dry = await syncOnce(src, rep, { dryRun: true });
+    assert.ok(
+      dry.lines.includes('[dry-run] remove leftover temporary file d/.f.123-0-0.replisync-tmp'),
+      dry.lines.join('\n'),
+    );
+    await syncOnce(src, rep);
+    assert.is(rsyncDiff(src, rep), '');
+  },
+);
+
+L.run();
