@@ -135,7 +135,7 @@ Cli('a failed entry is logged with its cause, the rest is copied, and --once exi
   assert.is(r.code, 1, r.stderr);
   assert.match(
     r.stderr,
-    new RegExp(`^${ISO} ERROR create file secret failed: EACCES: permission denied \\(copyfile\\)$`, 'm'),
+    new RegExp(`^${ISO} ERROR create file secret failed: EACCES: permission denied \\(open\\)$`, 'm'),
   );
   assert.match(r.stdout, /5 created, 0 updated, 0 deleted, 1 failed/);
   assert.equal(readdirSync(rep).sort(), ['a.txt', 'd', 'old.txt']);

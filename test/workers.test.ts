@@ -143,7 +143,7 @@ W('copy: files and symlinks land by rename with mode and mtime; failures come ba
   assert.equal(results.slice(0, 2), [{ ok: true }, { ok: true }]);
   assert.equal(results[2], {
     ok: false,
-    failure: { path: 'missing/new', code: 'ENOENT', cause: 'ENOENT: no such file or directory (realpath)' },
+    failure: { path: 'missing/new', code: 'ENOENT', cause: 'ENOENT: no such file or directory (open)' },
   });
   assert.is(readFileSync(join(replicaRoot, 'old'), 'utf8'), 'content');
   assert.is(statSync(join(replicaRoot, 'old')).mode & 0o777, 0o640);

@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, createReadStream, openSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
 import { classify, failureOf } from '../../errors.js';
 import { compileExcludes } from '../filter.js';
 import { utimeOfMs } from '../mtime.js';
@@ -17,12 +17,23 @@ import {
   type Tree,
 } from '../tree.js';
 import { ListingSink } from './columns.js';
+import { DirChain } from './dirs.js';
 import type { WorkerPool } from './pool.js';
 import { compareContents } from './ranges.js';
 import { backShare, newShare } from './split-walk.js';
 import { transfer } from './transfer.js';
 import { drainYielding, walkBack, walkFront } from './walk.js';
-import { discard, makeDir, moveIntoPlace, mtimeToSet, removeEntry, stampDir, TreeDirs, unlockDir } from './write.js';
+import {
+  discard,
+  makeDir,
+  moveIntoPlace,
+  mtimeToSet,
+  removeEntry,
+  setFileMeta,
+  stampDir,
+  tempBeside,
+  unlockDir,
+} from './write.js';
 
 /** Ops a pool thread runs in batches; the rest run in order on the coordinator. */
 const pooled = (op: Op): boolean => op.op === 'put' || op.op === 'symlink' || (op.op === 'meta' && op.kind !== 'dir');
@@ -88,7 +99,22 @@ export class LocalTree implements Tree {
   }
 
   async apply(ops: readonly Op[], options: ApplyOptions): Promise<void> {
-    const dirs = new TreeDirs(this.root);
+    const dirs = new DirChain(this.root);
+    const source = options.from instanceof LocalTree ? new DirChain(options.from.root) : undefined;
+    try {
+      await this.#applyWith(dirs, source, ops, options);
+    } finally {
+      dirs.close();
+      source?.close();
+    }
+  }
+
+  async #applyWith(
+    dirs: DirChain,
+    source: DirChain | undefined,
+    ops: readonly Op[],
+    options: ApplyOptions,
+  ): Promise<void> {
     let fatal = false;
     const halted = (): boolean => fatal || isStopped(options.stop);
     const report = (index: number, result: OpResult): void => {
@@ -109,14 +135,13 @@ export class LocalTree implements Tree {
         i = end;
         continue;
       }
-      const sourceRoot = options.from instanceof LocalTree ? options.from.root : undefined;
-      report(i, halted() ? { ok: 'skipped' } : this.#runHere(dirs, ops[i] as Op, sourceRoot));
+      report(i, halted() ? { ok: 'skipped' } : this.#runHere(dirs, ops[i] as Op, source));
       i++;
     }
   }
 
   /** Directories that gain or lose an entry are made writable first (see `unlockDir`); failing that, the write says why. */
-  #unlockParents(dirs: TreeDirs, ops: readonly Op[]): void {
+  #unlockParents(dirs: DirChain, ops: readonly Op[]): void {
     const parents = new Set<string>();
     for (const op of ops) if (op.op !== 'meta') parents.add(parentOf(op.path) ?? '');
     for (const parent of parents) {
@@ -128,11 +153,11 @@ export class LocalTree implements Tree {
     }
   }
 
-  #runHere(dirs: TreeDirs, op: Op, sourceRoot: string | undefined): OpResult {
+  #runHere(dirs: DirChain, op: Op, source: DirChain | undefined): OpResult {
     try {
       if (op.op === 'remove') removeEntry(dirs, op.path, op.kind);
       else if (op.op === 'mkdir') makeDir(dirs, op.path, op.replacing);
-      else if (op.op === 'meta') stampDir(dirs, op.path, op.mode, mtimeToSet(sourceRoot, op.path, op.mtimeMs));
+      else if (op.op === 'meta') stampDir(dirs, op.path, op.mode, mtimeToSet(source, op.path, op.mtimeMs));
       else throw new Error(`${op.op} runs on the pool`);
       return { ok: true };
     } catch (error) {
@@ -141,12 +166,11 @@ export class LocalTree implements Tree {
   }
 
   /** The generic write path, for content from a tree of another kind: streamed into a temporary file. */
-  async #putFrom(from: Tree, dirs: TreeDirs, op: Op, halted: () => boolean): Promise<OpResult> {
+  async #putFrom(from: Tree, dirs: DirChain, op: Op, halted: () => boolean): Promise<OpResult> {
     if (halted()) return { ok: 'skipped' };
     if (op.op !== 'put') return { ok: false, failure: failureOf(op.path, new Error(`${op.op} needs a local source`)) };
     try {
-      const temp = dirs.tempBeside(op.path);
-      const seconds = utimeOfMs(op.entry.mtimeMs);
+      const temp = tempBeside(dirs, op.path);
       try {
         const fd = openSync(temp, 'wx', 0o600);
         try {
@@ -154,8 +178,7 @@ export class LocalTree implements Tree {
         } finally {
           closeSync(fd);
         }
-        chmodSync(temp, op.entry.mode);
-        utimesSync(temp, seconds, seconds);
+        setFileMeta(temp, op.entry.mode, utimeOfMs(op.entry.mtimeMs));
       } catch (error) {
         discard(temp, error);
       }

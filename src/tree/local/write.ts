@@ -1,10 +1,16 @@
 import {
   chmodSync,
+  closeSync,
   constants,
   copyFileSync,
+  fchmodSync,
+  fstatSync,
+  futimesSync,
   lstatSync,
   lutimesSync,
   mkdirSync,
+  openSync,
+  readdirSync,
   renameSync,
   rmdirSync,
   rmSync,
@@ -18,75 +24,83 @@ import { msOfNs, utimeOfMs, utimeOfNs } from '../mtime.js';
 import { nameOf, parentOf } from '../order.js';
 import { tempName } from '../temp.js';
 import type { Kind, OpResult, Replacing } from '../tree.js';
-import { assertRealDir } from './guard.js';
+import { DirChain, fdPath, inDir, O_DIR } from './dirs.js';
 import { makeDirs } from './makedirs.js';
 import type { CopyJob, CopyTask } from './tasks.js';
 
-/**
- * Where the writes of one batch land in a tree: every write names a directory of the tree
- * (relative) and a name in it. The directory is checked once per batch to be reached through
- * no symlink, at the point of writing, since a directory can be swapped for a symlink after
- * the scan; every path below is built from that checked directory.
- */
-export class TreeDirs {
-  readonly #verified = new Set<string>();
-  constructor(readonly root: string) {}
+let counter = 0;
 
-  /** The absolute path of `rel`, once its parent directory has been checked. */
-  at(rel: string): string {
-    if (rel === '') return this.root;
-    const parent = parentOf(rel) as string;
-    const dir = parent === '' ? this.root : `${this.root}/${parent}`;
-    assertRealDir(dir, this.#verified);
-    return `${dir}/${nameOf(rel)}`;
+/** A temporary name beside `rel`, in its open parent directory. */
+export function tempBeside(dirs: DirChain, rel: string): string {
+  return inDir(dirs.fd(parentOf(rel) ?? ''), tempName(nameOf(rel), process.pid, threadId, counter++));
+}
+
+/** Runs `fn` on `path` opened without following a symlink, so a mode or time lands on that entry and no other. */
+function onEntry<T>(path: string, flags: number, fn: (fd: number) => T): T {
+  let fd: number;
+  try {
+    fd = openSync(path, flags | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = errnoCode(error);
+    if (flags === O_DIR && (code === 'ELOOP' || code === 'ENOTDIR')) throw new Error('it is no longer a directory');
+    throw error;
   }
-
-  /** A temporary name beside `rel` (in its checked directory). */
-  tempBeside(rel: string): string {
-    const final = this.at(rel);
-    return `${final.slice(0, final.length - nameOf(rel).length)}${tempName(nameOf(rel), process.pid, threadId, counter++)}`;
+  try {
+    return fn(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 
-let counter = 0;
-
 class SourceChanged extends Error {}
 
-/** Removes one entry; already gone is what was wanted. */
-export function removeEntry(dirs: TreeDirs, path: string, kind: Kind): void {
-  const abs = dirs.at(path);
+/** Removes one entry; already gone (or its directory gone) is what was wanted. */
+export function removeEntry(dirs: DirChain, path: string, kind: Kind): void {
   try {
-    if (kind === 'dir') rmdirSync(abs);
-    else unlinkSync(abs);
+    const at = dirs.at(path);
+    if (kind === 'dir') rmdirSync(at);
+    else unlinkSync(at);
   } catch (error) {
     if (errnoCode(error) !== 'ENOENT') throw error;
   }
 }
 
+/** Removes a directory and all it holds, each level through its own open descriptor, never following a symlink. */
+function removeTree(at: string): void {
+  onEntry(at, O_DIR, (fd) => {
+    for (const name of readdirSync(fdPath(fd))) {
+      const child = inDir(fd, name);
+      if (lstatSync(child).isDirectory()) removeTree(child);
+      else unlinkSync(child);
+    }
+  });
+  rmdirSync(at);
+}
+
 /** Creates a directory, owner-writable while it is filled (its own mode is applied once its contents are done). */
-export function makeDir(dirs: TreeDirs, path: string, replacing: boolean): void {
-  const abs = dirs.at(path);
-  if (replacing && !lstatSync(abs, { throwIfNoEntry: false })?.isDirectory()) unlinkSync(abs);
-  if (path === '') makeDirs(abs, 0o700);
-  else mkdirSync(abs, { mode: 0o700 });
+export function makeDir(dirs: DirChain, path: string, replacing: boolean): void {
+  if (path === '') return makeDirs(dirs.root, 0o700);
+  const at = dirs.at(path);
+  if (replacing && !lstatSync(at, { throwIfNoEntry: false })?.isDirectory()) unlinkSync(at);
+  mkdirSync(at, { mode: 0o700 });
 }
 
 /**
  * The time to set on a replica entry: the source's own mtime to the nanosecond (a bigint
  * lstat), when the source is a local tree; else the scan's milliseconds.
  */
-export function mtimeToSet(sourceRoot: string | undefined, path: string, mtimeMs: number): string {
-  if (sourceRoot === undefined) return utimeOfMs(mtimeMs);
-  const stat = lstatSync(path === '' ? sourceRoot : `${sourceRoot}/${path}`, { bigint: true, throwIfNoEntry: false });
+export function mtimeToSet(source: DirChain | undefined, path: string, mtimeMs: number): string {
+  if (source === undefined) return utimeOfMs(mtimeMs);
+  const stat = lstatSync(source.at(path), { bigint: true, throwIfNoEntry: false });
   return stat ? utimeOfNs(stat.mtimeNs) : utimeOfMs(mtimeMs);
 }
 
-/** Sets a directory's mode and mtime; only what is still a real directory (chmod follows symlinks). */
-export function stampDir(dirs: TreeDirs, path: string, mode: number, mtime: string): void {
-  const abs = dirs.at(path);
-  if (!lstatSync(abs).isDirectory()) throw new Error('it is no longer a directory');
-  chmodSync(abs, mode);
-  utimesSync(abs, mtime, mtime);
+/** Sets a directory's mode and mtime, on the directory itself (opened without following a symlink). */
+export function stampDir(dirs: DirChain, path: string, mode: number, mtime: string): void {
+  onEntry(dirs.at(path), O_DIR, (fd) => {
+    fchmodSync(fd, mode);
+    futimesSync(fd, mtime, mtime);
+  });
 }
 
 /**
@@ -94,56 +108,69 @@ export function stampDir(dirs: TreeDirs, path: string, mode: number, mtime: stri
  * its owner (root writes anyway). A directory about to be written into is made owner-writable
  * first; its own mode comes back when it is stamped at the end of the cycle.
  */
-export function unlockDir(dirs: TreeDirs, path: string): void {
-  const abs = dirs.at(path);
-  const stat = lstatSync(abs, { throwIfNoEntry: false });
-  if (stat?.isDirectory() && (stat.mode & 0o200) === 0) chmodSync(abs, (stat.mode & 0o7777) | 0o700);
+export function unlockDir(dirs: DirChain, path: string): void {
+  onEntry(dirs.at(path), O_DIR, (fd) => {
+    const { mode } = fstatSync(fd);
+    if ((mode & 0o200) === 0) fchmodSync(fd, (mode & 0o7777) | 0o700);
+  });
 }
 
 /** Pool task: run a batch of writes, each independent; failures come back as data. */
 export function runCopyTask(task: CopyTask): OpResult[] {
-  const dirs = new TreeDirs(task.replicaRoot);
-  return task.jobs.map((job) => {
-    if (Atomics.load(task.stop, 0) === 1) return { ok: 'skipped' };
-    try {
-      runJob(task.sourceRoot, dirs, job);
-      return { ok: true };
-    } catch (error) {
-      if (error instanceof SourceChanged) return { ok: 'changed', reason: error.message };
-      return { ok: false, failure: failureOf(job.path, error) };
-    }
-  });
+  const source = new DirChain(task.sourceRoot);
+  const replica = new DirChain(task.replicaRoot);
+  try {
+    return task.jobs.map((job) => {
+      if (Atomics.load(task.stop, 0) === 1) return { ok: 'skipped' };
+      try {
+        runJob(source, replica, job);
+        return { ok: true };
+      } catch (error) {
+        if (error instanceof SourceChanged) return { ok: 'changed', reason: error.message };
+        return { ok: false, failure: failureOf(job.path, error) };
+      }
+    });
+  } finally {
+    source.close();
+    replica.close();
+  }
 }
 
-function runJob(sourceRoot: string, dirs: TreeDirs, job: CopyJob): void {
-  const to = dirs.at(job.path);
+/** Sets a file's mode and mtime through a descriptor: never through a symlink swapped in at its name. */
+export function setFileMeta(at: string, mode: number, mtime: string): void {
+  try {
+    onEntry(at, constants.O_RDONLY, (fd) => {
+      if (!fstatSync(fd).isFile()) throw new Error('it is no longer a regular file');
+      fchmodSync(fd, mode);
+      futimesSync(fd, mtime, mtime);
+    });
+  } catch (error) {
+    // A file its owner may not read (mode 0): by name, once lstat says it is still a file.
+    if (errnoCode(error) !== 'EACCES' || !lstatSync(at).isFile()) throw error;
+    chmodSync(at, mode);
+    utimesSync(at, mtime, mtime);
+  }
+}
+
+function runJob(source: DirChain, replica: DirChain, job: CopyJob): void {
   if (job.kind === 'meta') {
-    const mtime = mtimeToSet(sourceRoot, job.path, job.mtimeMs);
-    // chmod and utimes follow symlinks: make sure the entry is still what the scan saw.
-    const stat = lstatSync(to);
-    if (job.mode === undefined) lutimesSync(to, mtime, mtime);
-    else if (!stat.isFile()) throw new Error('it is no longer a regular file');
-    else {
-      chmodSync(to, job.mode);
-      utimesSync(to, mtime, mtime);
-    }
+    const mtime = mtimeToSet(source, job.path, job.mtimeMs);
+    if (job.mode === undefined) lutimesSync(replica.at(job.path), mtime, mtime);
+    else setFileMeta(replica.at(job.path), job.mode, mtime);
     return;
   }
-  const temp = dirs.tempBeside(job.path);
+  const temp = tempBeside(replica, job.path);
   try {
-    if (job.kind === 'file') {
-      const mtime = utimeOfNs(copyChecked(`${sourceRoot}/${job.path}`, job, temp));
-      chmodSync(temp, job.mode);
-      utimesSync(temp, mtime, mtime);
-    } else {
+    if (job.kind === 'file') setFileMeta(temp, job.mode, utimeOfNs(copyChecked(source, job, temp)));
+    else {
       symlinkSync(job.link, temp);
-      const mtime = mtimeToSet(sourceRoot, job.path, job.mtimeMs);
+      const mtime = mtimeToSet(source, job.path, job.mtimeMs);
       lutimesSync(temp, mtime, mtime);
     }
   } catch (error) {
     discard(temp, error);
   }
-  moveIntoPlace(dirs, job.path, temp, job.replacing);
+  moveIntoPlace(replica, job.path, temp, job.replacing);
 }
 
 /** Removes a temporary file that will not be used, then rethrows what went wrong. */
@@ -157,13 +184,13 @@ export function discard(temp: string, error: unknown): never {
 }
 
 /** Renames a complete temporary entry over `path`, so the final path only ever holds a whole old or new entry. */
-export function moveIntoPlace(dirs: TreeDirs, path: string, temp: string, replacing: Replacing): void {
-  const to = dirs.at(path);
+export function moveIntoPlace(dirs: DirChain, path: string, temp: string, replacing: Replacing): void {
   try {
+    const to = dirs.at(path);
     // rename cannot replace a directory with a file: the emptied directory goes first; one the
-    // excludes hid goes with what it holds (rmSync does not follow symlinks).
+    // excludes hid goes with what it holds.
     if (replacing !== 'nothing' && lstatSync(to, { throwIfNoEntry: false })?.isDirectory()) {
-      if (replacing === 'excluded') rmSync(to, { recursive: true });
+      if (replacing === 'excluded') removeTree(to);
       else rmdirSync(to);
     }
     renameSync(temp, to);
@@ -172,22 +199,33 @@ export function moveIntoPlace(dirs: TreeDirs, path: string, temp: string, replac
   }
 }
 
-/** Copies `from` to `temp`; returns the source's mtime in nanoseconds, checked to be what the scan saw. */
-function copyChecked(from: string, job: Extract<CopyJob, { kind: 'file' }>, temp: string): bigint {
+/**
+ * Copies the source file at `job.path` to `temp`, read through a descriptor opened without
+ * following a symlink and without blocking (a FIFO swapped in never hangs the run), and only
+ * when it is a regular file; returns its mtime in nanoseconds, checked to be what the scan saw.
+ */
+function copyChecked(source: DirChain, job: Extract<CopyJob, { kind: 'file' }>, temp: string): bigint {
+  let from: string;
   try {
-    // EXCL: never write through whatever might already sit at the temporary name.
-    copyFileSync(from, temp, constants.COPYFILE_EXCL);
+    from = source.at(job.path);
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT' && !lstatSync(from, { throwIfNoEntry: false })) {
-      throw new SourceChanged('vanished before it could be copied');
-    }
+    if (errnoCode(error) === 'ENOENT') throw new SourceChanged('vanished before it could be copied');
     throw error;
   }
-  // The copy is only good if the source held still while it was read (and is still a file, not a symlink).
-  const after = lstatSync(from, { bigint: true, throwIfNoEntry: false });
-  if (!after) throw new SourceChanged('vanished while it was copied');
-  if (!after.isFile() || after.size !== BigInt(job.size) || msOfNs(after.mtimeNs) !== job.mtimeMs) {
-    throw new SourceChanged('changed while it was copied');
-  }
-  return after.mtimeNs;
+  const seen = lstatSync(from, { bigint: true, throwIfNoEntry: false });
+  if (!seen) throw new SourceChanged('vanished before it could be copied');
+  if (!seen.isFile()) throw new SourceChanged('is no longer a regular file (a FIFO, device or symlink now)');
+  return onEntry(from, constants.O_RDONLY, (fd) => {
+    const before = fstatSync(fd, { bigint: true });
+    if (!before.isFile() || before.ino !== seen.ino) throw new SourceChanged('was replaced before it could be copied');
+    // EXCL: never write through whatever might already sit at the temporary name.
+    copyFileSync(fdPath(fd), temp, constants.COPYFILE_EXCL);
+    // The copy is only good if the source held still while it was read.
+    const after = fstatSync(fd, { bigint: true });
+    if (after.size !== BigInt(job.size) || msOfNs(after.mtimeNs) !== job.mtimeMs) {
+      throw new SourceChanged('changed while it was copied');
+    }
+    if (!lstatSync(from, { throwIfNoEntry: false })) throw new SourceChanged('vanished while it was copied');
+    return after.mtimeNs;
+  });
 }
