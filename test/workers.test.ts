@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync, utimesSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -387,3 +387,36 @@ W(
 );
 
 W.run();
+
+W('hash: a FIFO or a symlink swapped in for a file is refused at once, never read', async ({ dir }) => {
+  writeTree(dir, { 's/fifo': 'x', 'r/fifo': 'x', 's/link': 'x', 'r/link': 'x', elsewhere: 'x' });
+  rmSync(join(dir, 's/fifo'));
+  execFileSync('mkfifo', [join(dir, 's/fifo')]);
+  rmSync(join(dir, 'r/link'));
+  symlinkSync(join(dir, 'elsewhere'), join(dir, 'r/link'));
+  const task = hashTask(dir, [
+    ['fifo', 0, 1],
+    ['link', 0, 1],
+  ]);
+  const failures = await hash(task);
+  assert.equal(
+    failures.map((f) => [f.pair, f.failure.cause]),
+    [
+      [0, 'it is no longer a regular file'],
+      [1, 'ELOOP: too many symbolic links encountered (open)'],
+    ],
+  );
+});
+
+W(
+  'copy: a FIFO swapped in for a source file since the scan is skipped as changed, not opened for reading',
+  ({ dir }) => {
+    writeTree(dir, { 's/f': 'content' });
+    const sourceRoot = join(dir, 's');
+    const job = fileJob(sourceRoot, 'f');
+    rmSync(join(sourceRoot, 'f'));
+    execFileSync('mkfifo', [join(sourceRoot, 'f')]);
+    const results = copy({ sourceRoot, replicaRoot: join(dir, 'r'), stop: noCancel(), jobs: [job] });
+    assert.equal(results, [{ ok: 'changed', reason: 'is no longer a regular file (a FIFO, device or symlink now)' }]);
+  },
+);

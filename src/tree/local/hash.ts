@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { type Failure, failureOf } from '../../errors.js';
 import type { HashFailure, HashTask } from './tasks.js';
 
@@ -59,6 +59,20 @@ export async function hashRanges(task: HashTask): Promise<HashFailure[]> {
   return failures;
 }
 
+const READ = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/**
+ * Opens a file for hashing without following a symlink and without blocking: a FIFO or device
+ * swapped in since the scan is refused, never read (a read from a FIFO would wait forever).
+ * Only a verdict leaves a comparison, so what it reads is never copied anywhere.
+ */
+function openFile(path: string): number {
+  const fd = openSync(path, READ);
+  if (fstatSync(fd).isFile()) return fd;
+  closeSync(fd);
+  throw new Error('it is no longer a regular file');
+}
+
 /** True when both ranges hash alike block by block, false at the first differing block, or why it could not be read. */
 function compareRange(
   { xxh64, block }: Hasher,
@@ -71,8 +85,8 @@ function compareRange(
   let fa: number | undefined;
   let fb: number | undefined;
   try {
-    fa = openSync(`${task.sourceRoot}/${path}`, 'r');
-    fb = openSync(`${task.replicaRoot}/${path}`, 'r');
+    fa = openFile(`${task.sourceRoot}/${path}`);
+    fb = openFile(`${task.replicaRoot}/${path}`);
     // Each side's block hashed whole: the first differing block ends the comparison (a file
     // edited near its start costs one block, not the whole range).
     const end = offset + length;

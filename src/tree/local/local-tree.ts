@@ -140,11 +140,16 @@ export class LocalTree implements Tree {
     }
   }
 
-  /** Directories that gain or lose an entry are made writable first (see `unlockDir`); failing that, the write says why. */
+  /**
+   * Directories that gain or lose an entry are made writable first (see `unlockDir`), except
+   * those this batch creates (owner-writable from the start); failing that, the write says why.
+   */
   #unlockParents(dirs: DirChain, ops: readonly Op[]): void {
+    const created = new Set(ops.flatMap((op) => (op.op === 'mkdir' ? [op.path] : [])));
     const parents = new Set<string>();
     for (const op of ops) if (op.op !== 'meta') parents.add(parentOf(op.path) ?? '');
     for (const parent of parents) {
+      if (created.has(parent)) continue;
       try {
         unlockDir(dirs, parent);
       } catch {

@@ -1,9 +1,11 @@
-import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { setImmediate } from 'node:timers/promises';
-import { type Failure, failureOf } from '../../errors.js';
+import { errnoCode, type Failure, failureOf } from '../../errors.js';
 import { compileExcludes, type Exclude } from '../filter.js';
 import { type Entry, isStopped, type Kind, type Snapshot, type StopFlag } from '../tree.js';
 import { ColumnSink, type EncodedListings, ListingSink, type Sink } from './columns.js';
+import { fdPath } from './dirs.js';
+import { Seen } from './seen.js';
 import { backOpen, claimBack, claimFront, closeFront, type WalkShare } from './split-walk.js';
 import type { WalkTask } from './tasks.js';
 
@@ -23,36 +25,87 @@ function entryOf(path: string, stat: Stats, abs: string): Entry {
   return kind === 'symlink' ? { ...entry, target: readlinkSync(abs) } : entry;
 }
 
+/** Directory paths longer than this have their children lstat'ed through the directory's descriptor. */
+const DEEP = 1024;
+
 /** The root's own entry; undefined when it does not exist (a replica not created yet). */
-function rootEntry(root: string): Entry | undefined {
+function rootEntry(root: string, seen: Seen): Entry | undefined {
   const stat = lstatSync(root, { throwIfNoEntry: false });
+  if (stat?.isDirectory()) seen.set('', stat);
   return stat && entryOf('', stat, root);
 }
+
+const swapped = (dir: string): Failure => ({
+  path: dir,
+  code: undefined,
+  cause: 'it was swapped for a symlink or another directory while the tree was walked: not read this cycle',
+});
 
 /**
  * One directory's children in name order (the order of `comparePaths`), each lstat'ed, never
  * followed. What cannot be read goes to `failures`; excluded children are left out.
  * Synchronous on purpose: a tight readdir + lstat loop is several times faster and leaner
  * than a fan-out of promises.
+ *
+ * The names come from the directory itself, opened without following a symlink and checked
+ * to be the one its parent's listing saw (device and inode): a directory swapped for a
+ * symlink is never listed. The children are lstat'ed by path, which is faster than through
+ * the descriptor; the directory is checked again afterwards, so a swap that lasts is caught.
+ * Contents are only ever read through descriptors (copy and hash open files safely).
  */
-function list(root: string, dir: string, exclude: Exclude | undefined, failures: Failure[]): Entry[] {
+function list(root: string, dir: string, exclude: Exclude | undefined, failures: Failure[], seen: Seen): Entry[] {
   const abs = dir === '' ? root : `${root}/${dir}`;
-  let names: string[];
+  const expected = seen.take(dir);
+  let fd: number | undefined;
+  let kept = false;
+  let entries: Entry[];
+  // Deep down, a path costs the kernel a lookup per level: children are reached through the
+  // descriptor instead, which keeps a deep walk linear (and is slower only on short paths).
+  const byPath = abs.length <= DEEP;
   try {
-    names = readdirSync(abs).sort();
+    fd = seen.open(dir, abs);
+    const opened = fstatSync(fd);
+    if (expected !== undefined && (opened.dev !== expected.dev || opened.ino !== expected.ino)) {
+      failures.push(swapped(dir));
+      return [];
+    }
+    entries = listChildren(readdirSync(fdPath(fd)).sort(), byPath ? abs : fdPath(fd), dir, exclude, failures, seen);
+    kept = !byPath && seen.keep(dir, fd);
   } catch (error) {
-    failures.push(failureOf(dir, error));
+    const code = errnoCode(error);
+    failures.push(code === 'ELOOP' || code === 'ENOTDIR' ? swapped(dir) : failureOf(dir, error));
+    return [];
+  } finally {
+    if (fd !== undefined && !kept) closeSync(fd);
+  }
+  const after = byPath ? lstatSync(abs, { throwIfNoEntry: false }) : undefined;
+  if (byPath && expected !== undefined && (after?.dev !== expected.dev || after?.ino !== expected.ino)) {
+    for (const entry of entries) seen.forget(entry.path);
+    failures.push(swapped(dir));
     return [];
   }
+  return entries;
+}
+
+function listChildren(
+  names: readonly string[],
+  base: string,
+  dir: string,
+  exclude: Exclude | undefined,
+  failures: Failure[],
+  seen: Seen,
+): Entry[] {
   const entries: Entry[] = [];
   for (const name of names) {
-    const childAbs = `${abs}/${name}`;
+    const childAbs = `${base}/${name}`;
     const childRel = dir === '' ? name : `${dir}/${name}`;
     try {
       // Undefined means it vanished since readdir: absent, not an error.
       const stat = lstatSync(childAbs, { throwIfNoEntry: false });
-      if (stat && (exclude === undefined || !exclude(childRel, stat.isDirectory())))
+      if (stat && (exclude === undefined || !exclude(childRel, stat.isDirectory()))) {
         entries.push(entryOf(childRel, stat, childAbs));
+        if (stat.isDirectory()) seen.set(childRel, stat);
+      }
     } catch (error) {
       failures.push(failureOf(childRel, error));
     }
@@ -85,21 +138,26 @@ function* front(
 ): Generator<void, void, undefined> {
   const claim = (dir: string): boolean => !isStopped(stop) && (share === undefined || claimFront(share, dir));
   if (!claim('')) return;
-  const top = rootEntry(root);
+  const seen = new Seen();
+  const top = rootEntry(root, seen);
   if (top?.kind !== 'dir') {
     if (top !== undefined) sink.listing('', [top]);
     return;
   }
   const pending = [''];
-  for (let dir = pending.pop(); dir !== undefined; dir = pending.pop()) {
-    if (dir !== '' && !claim(dir)) return;
-    const entries = list(root, dir, exclude, sink.unreadable);
-    sink.listing(dir, dir === '' ? [top, ...entries] : entries);
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const child = entries[i] as Entry;
-      if (child.kind === 'dir') pending.push(child.path);
+  try {
+    for (let dir = pending.pop(); dir !== undefined; dir = pending.pop()) {
+      if (dir !== '' && !claim(dir)) return;
+      const entries = list(root, dir, exclude, sink.unreadable, seen);
+      sink.listing(dir, dir === '' ? [top, ...entries] : entries);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const child = entries[i] as Entry;
+        if (child.kind === 'dir') pending.push(child.path);
+      }
+      yield;
     }
-    yield;
+  } finally {
+    seen.close();
   }
 }
 
@@ -112,9 +170,14 @@ export function* walkBack(
   stop?: StopFlag,
 ): Generator<void, void, undefined> {
   if (!backOpen(share) || isStopped(stop)) return;
-  const top = rootEntry(root);
-  if (top?.kind === 'dir') yield* back(root, '', exclude, sink, share, stop, top);
-  else if (claimBack(share, '') && top !== undefined) sink.listing('', [top]);
+  const seen = new Seen();
+  const top = rootEntry(root, seen);
+  try {
+    if (top?.kind === 'dir') yield* back(root, '', exclude, sink, share, stop, seen, top);
+    else if (claimBack(share, '') && top !== undefined) sink.listing('', [top]);
+  } finally {
+    seen.close();
+  }
 }
 
 /**
@@ -128,14 +191,15 @@ function* back(
   sink: Sink,
   share: WalkShare,
   stop: StopFlag | undefined,
+  seen: Seen,
   top?: Entry,
 ): Generator<void, boolean, undefined> {
   if (!backOpen(share) || isStopped(stop)) return false;
   const failures: Failure[] = [];
-  const entries = list(root, dir, exclude, failures);
+  const entries = list(root, dir, exclude, failures, seen);
   for (let i = entries.length - 1; i >= 0; i--) {
     const child = entries[i] as Entry;
-    if (child.kind === 'dir' && !(yield* back(root, child.path, exclude, sink, share, stop))) return false;
+    if (child.kind === 'dir' && !(yield* back(root, child.path, exclude, sink, share, stop, seen))) return false;
   }
   if (!claimBack(share, dir)) return false;
   sink.unreadable.push(...failures);
