@@ -79,7 +79,10 @@ function removeTree(at: string): void {
 
 /** Creates a directory, owner-writable while it is filled (its own mode is applied once its contents are done). */
 export function makeDir(dirs: DirChain, path: string, replacing: boolean): void {
-  if (path === '') return makeDirs(dirs.root, 0o700);
+  if (path === '') {
+    makeDirs(dirs.root, 0o700);
+    return;
+  }
   const at = dirs.at(path);
   if (replacing && !lstatSync(at, { throwIfNoEntry: false })?.isDirectory()) unlinkSync(at);
   mkdirSync(at, { mode: 0o700 });
