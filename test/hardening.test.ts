@@ -1,7 +1,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import {
+  closeSync,
   existsSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -18,7 +20,7 @@ import { execute } from '../src/sync/execute.js';
 import { ListingSink } from '../src/tree/local/columns.js';
 import { WorkerPool } from '../src/tree/local/pool.js';
 import { walkFront } from '../src/tree/local/walk.js';
-import { captureLogger, removeDir, syncOnce, tempDir, writeTree } from './helpers.js';
+import { CLI, captureLogger, removeDir, rsyncDiff, runCli, startCli, syncOnce, tempDir, writeTree } from './helpers.js';
 
 const H = suite<{ dir: string; src: string; rep: string; outside: string }>('hardening', {
   dir: '',
@@ -157,3 +159,116 @@ H('a tree 2,000 directories deep syncs exactly (a child with a time limit)', asy
 });
 
 H.run();
+
+const O = suite<{ dir: string; src: string; rep: string }>('output and signals', { dir: '', src: '', rep: '' });
+O.before.each((ctx) => {
+  ctx.dir = tempDir();
+  ctx.src = join(ctx.dir, 'src');
+  ctx.rep = join(ctx.dir, 'rep');
+  writeTree(ctx.src, Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`d${i % 4}/f${i}`, `content ${i}`])));
+});
+O.after.each((ctx) => removeDir(ctx.dir));
+
+O('a full disk under the log file leaves a complete replica: warned once, exit 0', ({ dir, src, rep }) => {
+  const mnt = join(dir, 'mnt');
+  mkdirSync(mnt);
+  // A 64 KiB tmpfs in a private mount namespace, filled up before the run.
+  const script = `mount -t tmpfs -o size=64k tmpfs '${mnt}' && (head -c 1m /dev/zero > '${mnt}/filler' 2>/dev/null; true) && "$0" '${CLI}' '${src}' '${rep}' '${mnt}/sync.log' --once 2>&1 >/dev/null; echo "exit=$?"`;
+  const out = execFileSync('unshare', ['-rm', 'sh', '-c', script, process.execPath], { encoding: 'utf8' });
+  assert.match(out, /exit=0\n$/);
+  assert.is(
+    (
+      out.match(
+        /cannot write to the log file .*sync\.log \(ENOSPC: no space left on device \(write\)\): the sync goes on without it/g,
+      ) ?? []
+    ).length,
+    1,
+    out,
+  );
+  assert.is(rsyncDiff(src, rep), '');
+});
+
+O('standard output on /dev/full: the sync completes, warned once on stderr', async ({ src, rep }) => {
+  const full = openSync('/dev/full', 'w');
+  const child = spawn(process.execPath, [CLI, src, rep, '--once'], { stdio: ['ignore', full, 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  closeSync(full);
+  assert.is(code, 0, stderr);
+  assert.is((stderr.match(/cannot write to the standard output/g) ?? []).length, 1, stderr);
+  assert.is(rsyncDiff(src, rep), '');
+});
+
+O(
+  'SIGHUP stops the loop as gracefully as SIGTERM (exit 0, lock released); SIGUSR1 opens no inspector',
+  async ({ src, rep }) => {
+    const run = startCli([src, rep, '--interval', '1h']);
+    await run.waitFor(/cycle done/);
+    run.child.kill('SIGUSR1');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    run.child.kill('SIGHUP');
+    assert.is(await run.exit, 0, run.output());
+    assert.match(run.output(), /SIGHUP received/);
+    assert.not.match(run.output(), /Debugger listening/);
+    const again = await runCli([src, rep, '--once']);
+    assert.is(again.code, 0, again.stderr);
+  },
+);
+
+O.run();
+
+const I = suite<{ dir: string; src: string }>('same directory, however reached', { dir: '', src: '' });
+I.before.each((ctx) => {
+  ctx.dir = tempDir();
+  ctx.src = join(ctx.dir, 'src');
+  writeTree(ctx.src, { 'keep.txt': 'k' });
+});
+I.after.each((ctx) => removeDir(ctx.dir));
+
+I(
+  'a replica that is the source through a bind mount, or inside it, is refused before anything is touched',
+  ({ dir, src }) => {
+    const bind = join(dir, 'bind');
+    mkdirSync(bind);
+    const script = `mount --bind '${src}' '${bind}' && for r in '${bind}' '${bind}/sub/replica'; do "$0" '${CLI}' '${src}' "$r" --once --delete-excluded --exclude keep.txt 2>&1; echo "exit=$?"; done`;
+    const out = execFileSync('unshare', ['-rm', 'sh', '-c', script, process.execPath], { encoding: 'utf8' });
+    assert.match(out, /^replisync: replica .*bind is the source itself\nexit=2\n/);
+    assert.match(out, /replisync: replica .*bind\/sub\/replica is inside the source .*src\nexit=2\n$/);
+    assert.equal(readdirSync(src), ['keep.txt']);
+  },
+);
+
+I(
+  'jobs files: a key given twice is refused naming it, a byte-order mark is fine; report = log is refused',
+  async ({ dir, src }) => {
+    const jobs = join(dir, 'jobs.json');
+    writeFileSync(jobs, `{"jobs": [{"source": "src", "replica": "r1"}], "jobs": [{"source": "src", "replica": "r2"}]}`);
+    const twice = await runCli(['--config', jobs, '--once']);
+    assert.is(twice.code, 2);
+    assert.match(twice.stderr, /jobs file .*jobs\.json: "jobs" is given twice in the top level\n$/);
+    writeFileSync(jobs, `\uFEFF{"jobs": [{"source": "src", "replica": "r1", "interval": 5, "interval": 6}]}`);
+    const inJob = await runCli(['--config', jobs, '--once']);
+    assert.match(inJob.stderr, /"interval" is given twice in "jobs"\n$/);
+    writeFileSync(jobs, `\uFEFF{"jobs": [{"source": "src", "replica": "r1"}]}`);
+    const bom = await runCli(['--config', jobs, '--once']);
+    assert.is(bom.code, 0, bom.stderr);
+    const same = await runCli([src, join(dir, 'r3'), join(dir, 'x.log'), '--report', join(dir, 'x.log'), '--once']);
+    assert.is(same.code, 2);
+    assert.match(same.stderr, /the report file .*x\.log is the log file\n$/);
+  },
+);
+
+I('a log file that is a dangling symlink into the replica is refused as inside the replica', async ({ dir, src }) => {
+  const rep = join(dir, 'rep');
+  mkdirSync(rep);
+  symlinkSync(join(rep, 'sync.log'), join(dir, 'sync.log'));
+  const r = await runCli([src, rep, join(dir, 'sync.log'), '--once']);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /log file .*sync\.log is inside the replica/);
+  assert.equal(readdirSync(rep), []);
+});
+
+I.run();

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { describeCause, usageError } from '../errors.js';
 import type { UserOptions } from './args.js';
 import { type JobSettings, namesIn, OPTIONS, type OptionName, type OptionSpec } from './flags.js';
+import { duplicateKey } from './json.js';
 
 /** One folder pair of a jobs file, with its own overrides. */
 export interface JobEntry extends JobSettings {
@@ -82,13 +83,18 @@ function readFields(
 /** Reads and checks the shape of a jobs file (the values themselves are checked by resolveOptions). */
 export function loadConfig(path: string): Config {
   let raw: unknown;
+  let text: string;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    // A byte-order mark (as some editors on Windows write) is not part of the JSON.
+    text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+    raw = JSON.parse(text);
   } catch (error) {
     throw usageError(
       `jobs file ${path}: ${error instanceof SyntaxError ? `not valid JSON (${error.message})` : describeCause(error)}`,
     );
   }
+  const twice = duplicateKey(text);
+  if (twice) throw usageError(`jobs file ${path}: "${twice.key}" is given twice in ${twice.where}`);
   const base = dirname(path);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw usageError(`jobs file ${path} must hold a JSON object`);

@@ -71,7 +71,7 @@ async function runWith(pool: WorkerPool, options: ResolvedOptions, logTo: (log: 
   const onSignal = (signal: NodeJS.Signals): void => {
     if (controller.signal.aborted) {
       log.warn(`${signal} again: exiting now`);
-      process.exit(signal === 'SIGINT' ? 130 : 143);
+      process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15));
     }
     log.info(`${signal} received: finishing the work in flight (send again to exit at once)`);
     Atomics.store(stop, 0, 1);
@@ -79,6 +79,7 @@ async function runWith(pool: WorkerPool, options: ResolvedOptions, logTo: (log: 
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
   try {
     const r = await runJobs(pool, options, log, { signal: controller.signal, stop }, bar);
     if (!options.once) return EXIT.ok;
@@ -87,6 +88,9 @@ async function runWith(pool: WorkerPool, options: ResolvedOptions, logTo: (log: 
     close();
   }
 }
+
+// A listener keeps Node from opening its inspector on SIGUSR1, where any local user could run code as this process.
+process.on('SIGUSR1', () => undefined);
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

@@ -1,4 +1,4 @@
-import { accessSync, constants, realpathSync, type Stats, statSync } from 'node:fs';
+import { accessSync, constants, lstatSync, readlinkSync, realpathSync, type Stats, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { describeCause, errnoCode, ReplisyncError, usageError } from '../errors.js';
@@ -6,6 +6,7 @@ import type { ResolvedJob, ResolvedOptions } from '../run/options.js';
 import { compileExcludes } from '../tree/filter.js';
 import type { UserOptions } from './args.js';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_INTERVAL, type JobSettings, namesIn } from './flags.js';
+import { relation } from './identity.js';
 import { jobLabel, loadConfig } from './jobs-file.js';
 import { parseDuration, parseMaxDelete, parseSize, parseWorkers } from './units.js';
 
@@ -15,6 +16,18 @@ export type { ResolvedJob, ResolvedOptions };
 function realPathOf(path: string): string {
   const missing: string[] = [];
   let current = path;
+  // A dangling symlink is where it points, not where it stands: a log file linked into the replica is in the replica.
+  const isLink = (at: string): boolean => {
+    try {
+      return lstatSync(at, { throwIfNoEntry: false })?.isSymbolicLink() === true;
+    } catch {
+      return false;
+    }
+  };
+  for (let hops = 0; hops < 40 && isLink(current); hops++) {
+    if (statIfExists(current)) break;
+    current = resolve(dirname(current), readlinkSync(current));
+  }
   for (;;) {
     try {
       return join(realpathSync(current), ...missing.reverse());
@@ -46,13 +59,22 @@ function checkSource(path: string): string {
   return realpathSync(path);
 }
 
+/** Whether two directories overlap, by path or, through bind mounts and second paths, by device and inode. */
+function overlap(a: string, b: string): 'same' | 'a inside b' | 'b inside a' | undefined {
+  if (a === b || relation(a, b) === 'same') return 'same';
+  if (isWithin(a, b) || relation(a, b) === 'within') return 'a inside b';
+  if (isWithin(b, a) || relation(b, a) === 'within') return 'b inside a';
+  return undefined;
+}
+
 function checkReplica(path: string, source: string): string {
   const stat = statIfExists(path);
   if (stat && !stat.isDirectory()) throw usageError(`replica ${path} is not a directory`);
   const real = realPathOf(path);
-  if (real === source) throw usageError(`replica ${path} is the source itself`);
-  if (isWithin(real, source)) throw usageError(`replica ${path} is inside the source ${source}`);
-  if (isWithin(source, real)) throw usageError(`replica ${path} contains the source ${source}`);
+  const found = overlap(real, source);
+  if (found === 'same') throw usageError(`replica ${path} is the source itself`);
+  if (found === 'a inside b') throw usageError(`replica ${path} is inside the source ${source}`);
+  if (found === 'b inside a') throw usageError(`replica ${path} contains the source ${source}`);
   return real;
 }
 
@@ -61,7 +83,7 @@ function checkOutputFile(what: string, path: string, replicas: readonly string[]
   const stat = statIfExists(path);
   if (stat?.isDirectory()) throw usageError(`${what} ${path} is a directory`);
   const real = realPathOf(path);
-  if (replicas.some((replica) => isWithin(real, replica)))
+  if (replicas.some((replica) => isWithin(real, replica) || relation(real, replica) !== undefined))
     throw usageError(`${what} ${path} is inside the replica, which must hold only what the source holds`);
   let existing = stat ? path : dirname(path);
   while (!statIfExists(existing)) existing = dirname(existing);
@@ -124,7 +146,7 @@ function checkOverlaps(jobs: readonly ResolvedJob[], label: (i: number) => strin
         ['replica', other.replica],
       ] as const) {
         if (what === 'replica' && j < i) continue;
-        if (job.replica === path || isWithin(job.replica, path) || isWithin(path, job.replica)) {
+        if (overlap(job.replica, path) !== undefined) {
           throw usageError(`${label(i)}: replica ${job.replica} overlaps the ${what} of ${label(j)} (${path})`);
         }
       }
@@ -170,10 +192,15 @@ export function resolveOptions(user: UserOptions): ResolvedOptions {
     jobs = [resolveJob('', user.source, user.replica, user, dryRun)];
   }
   const replicas = jobs.map((j) => j.replica);
+  const logFile =
+    global.logFile === undefined ? undefined : checkOutputFile('log file', resolve(global.logFile), replicas);
+  const report =
+    global.report === undefined ? undefined : checkOutputFile('report file', resolve(global.report), replicas);
+  if (logFile !== undefined && logFile === report) throw usageError(`the report file ${report} is the log file`);
   return {
     jobs,
-    logFile: global.logFile === undefined ? undefined : checkOutputFile('log file', resolve(global.logFile), replicas),
-    report: global.report === undefined ? undefined : checkOutputFile('report file', resolve(global.report), replicas),
+    logFile,
+    report,
     statsIntervalMs:
       global.statsInterval === undefined ? undefined : parseDuration('--stats-interval', global.statsInterval),
     once: user.once ?? false,

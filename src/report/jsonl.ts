@@ -1,4 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { describeCause } from '../errors.js';
 import type { CycleReport } from './tally.js';
 
 /** The JSON object `--report` appends for each cycle, one per line. */
@@ -40,13 +41,24 @@ export function toReportLine(job: string, dryRun: boolean, r: CycleReport): Repo
 /** Appends JSON Lines with synchronous writes, so no line is lost when the process exits. */
 export class ReportWriter {
   readonly #fd: number;
+  #broken = false;
 
-  constructor(path: string) {
+  constructor(
+    readonly path: string,
+    /** Told once when a write fails (a full disk): the report falls silent, the sync goes on. */
+    private readonly onFailure: (cause: string) => void,
+  ) {
     this.#fd = openSync(path, 'a');
   }
 
   write(line: ReportLine): void {
-    writeSync(this.#fd, `${JSON.stringify(line)}\n`);
+    if (this.#broken) return;
+    try {
+      writeSync(this.#fd, `${JSON.stringify(line)}\n`);
+    } catch (error) {
+      this.#broken = true;
+      this.onFailure(describeCause(error));
+    }
   }
 
   close(): void {

@@ -1,6 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { type ConsolaInstance, type ConsolaReporter, createConsola, type LogObject } from 'consola/core';
-import { errnoCode } from '../errors.js';
+import { describeCause, errnoCode } from '../errors.js';
 
 export type Logger = ConsolaInstance;
 export type Verbosity = 'quiet' | 'normal' | 'verbose';
@@ -13,15 +13,6 @@ export function formatLine(entry: LogObject): string {
   const label = entry.level <= LEVEL.error ? 'ERROR ' : entry.level === LEVEL.warn ? 'WARN ' : '';
   const tag = entry.tag ? `[${entry.tag}] ` : '';
   return `${entry.date.toISOString()} ${label}${tag}${entry.args.map(String).join(' ')}\n`;
-}
-
-/** Writes to a file descriptor synchronously, so no line is lost when the process exits. */
-export function fdReporter(fd: number, threshold: number): ConsolaReporter {
-  return {
-    log(entry) {
-      if (entry.level <= threshold) writeSync(fd, formatLine(entry));
-    },
-  };
 }
 
 export interface RunLogger {
@@ -40,23 +31,36 @@ export function createRunLogger(
   beforeConsoleLine?: () => void,
 ): RunLogger {
   const threshold = CONSOLE_THRESHOLD[verbosity];
-  const closed = new Set<number>();
+  const fd = logFile === undefined ? undefined : openSync(logFile, 'a');
+  // A sink that fails (a full disk under the log file, stdout on /dev/full) falls silent and
+  // says so once through the others: output is a mirror of the sync, never a reason to stop it.
+  const broken = new Set<number>();
+  const write = (sink: number, line: string): void => {
+    if (broken.has(sink)) return;
+    try {
+      writeSync(sink, line);
+    } catch (error) {
+      broken.add(sink);
+      // Its reader quit (`| head`): nothing to say.
+      if (errnoCode(error) === 'EPIPE') return;
+      const name = sink === fd ? `log file ${logFile}` : sink === 1 ? 'standard output' : 'standard error';
+      const notice = `${new Date().toISOString()} WARN cannot write to the ${name} (${describeCause(error)}): the sync goes on without it\n`;
+      for (const other of [2, fd]) if (other !== undefined && other !== sink) write(other, notice);
+    }
+  };
   const console: ConsolaReporter = {
     log(entry) {
-      const fd = entry.level <= LEVEL.warn ? 2 : 1;
-      if (entry.level > threshold || closed.has(fd)) return;
+      if (entry.level > threshold) return;
       beforeConsoleLine?.();
-      try {
-        writeSync(fd, formatLine(entry));
-      } catch (error) {
-        // Its reader quit (`| head`): the console is only a mirror, so the sync goes on and the log file keeps every line.
-        if (errnoCode(error) !== 'EPIPE') throw error;
-        closed.add(fd);
-      }
+      write(entry.level <= LEVEL.warn ? 2 : 1, formatLine(entry));
     },
   };
-  const fd = logFile === undefined ? undefined : openSync(logFile, 'a');
-  const reporters = fd === undefined ? [console] : [console, fdReporter(fd, LEVEL.info)];
+  const file: ConsolaReporter = {
+    log(entry) {
+      if (fd !== undefined && entry.level <= LEVEL.info) write(fd, formatLine(entry));
+    },
+  };
+  const reporters = fd === undefined ? [console] : [console, file];
   // throttle 0: repeated identical lines must each be logged, not collapsed.
   const log = createConsola({ level: Math.max(threshold, LEVEL.info), reporters, throttle: 0 });
   return {

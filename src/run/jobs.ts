@@ -40,7 +40,7 @@ export async function runJobs(
   control: RunControl,
   bar?: Progress,
 ): Promise<RunResult> {
-  const report = options.report === undefined ? undefined : openReport(options.report);
+  const report = options.report === undefined ? undefined : openReport(options.report, log);
   const stats = options.jobs.map((job) => new JobStats(job.name));
   const logStats = (): void => {
     for (const s of stats) log.info(s.format());
@@ -105,10 +105,12 @@ export async function runJobs(
   return { failed, refused, fatal, stopped };
 }
 
-function openReport(path: string): ReportWriter {
+function openReport(path: string, log: Logger): ReportWriter {
   try {
     makeDirs(dirname(path));
-    return new ReportWriter(path);
+    return new ReportWriter(path, (cause) =>
+      log.warn(`cannot write to the report file ${path} (${cause}): the sync goes on without it`),
+    );
   } catch (error) {
     throw new ReplisyncError(
       'fatal',

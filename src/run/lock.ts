@@ -1,90 +1,147 @@
-import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createHash, randomBytes } from 'node:crypto';
+import { linkSync, lstatSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { errnoCode, usageError } from '../errors.js';
+import { describeCause, errnoCode, usageError } from '../errors.js';
+import { makeDirs } from '../tree/local/makedirs.js';
 
-/** Lock files live outside every replica (a replica must hold only what its source holds), shared by all users. */
-export const defaultLockDir = (): string => join(tmpdir(), 'replisync-locks');
+/**
+ * Lock files live outside every replica (a replica must hold only what its source holds), in
+ * a directory of the user's own that no one else can write: `$XDG_RUNTIME_DIR/replisync`,
+ * else `$XDG_STATE_HOME/replisync/locks`, else `~/.local/state/replisync/locks`.
+ */
+export function defaultLockDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, 'replisync');
+  return join(env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'replisync', 'locks');
+}
 
 export interface Lock {
   readonly path: string;
   release(): void;
 }
 
+/** Who holds a lock: a pid alone can be reused, so the process's start time (from /proc) goes with it. */
 interface Holder {
   pid: number;
+  start: string | undefined;
   replica: string;
-  started: string;
+  since: string;
 }
 
-function isAlive(pid: number): boolean {
-  // kill(0) would signal our own process group: a pid that is not positive names no holder.
-  if (!Number.isInteger(pid) || pid <= 0) return false;
+/** Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot; undefined when it is gone. */
+function processStart(pid: number): string | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to another user.
-    return errnoCode(error) === 'EPERM';
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
   }
 }
 
-function readHolder(path: string): Holder | undefined {
+const isLive = (holder: Holder): boolean =>
+  Number.isInteger(holder.pid) &&
+  holder.pid > 0 &&
+  processStart(holder.pid) !== undefined &&
+  processStart(holder.pid) === holder.start;
+
+function readHolder(path: string): Holder | 'gone' | 'garbage' {
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Holder;
+    const holder = JSON.parse(readFileSync(path, 'utf8')) as Partial<Holder>;
+    return typeof holder.pid === 'number' ? (holder as Holder) : 'garbage';
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return undefined;
-    // Unparsable: a writer killed half-way; treat as stale.
-    return { pid: 0, replica: '', started: '' };
+    return errnoCode(error) === 'ENOENT' ? 'gone' : 'garbage';
   }
 }
 
-function ensureLockDir(dir: string): void {
+/** Creates the lock directory (mode 0700) and refuses one that is not a private directory of this user's. */
+function privateDir(dir: string): void {
   try {
-    mkdirSync(dir);
-    // Sticky and world-writable like /tmp, so every user can lock their own replicas.
-    chmodSync(dir, 0o1777);
+    makeDirs(dir, 0o700);
   } catch (error) {
-    if (errnoCode(error) !== 'EEXIST') throw error;
+    throw usageError(`cannot create the lock directory ${dir}: ${describeCause(error)}`);
+  }
+  const stat = lstatSync(dir);
+  const uid = process.geteuid?.() ?? stat.uid;
+  if (!stat.isDirectory() || stat.uid !== uid || (stat.mode & 0o077) !== 0) {
+    const what = stat.isDirectory()
+      ? `owned by uid ${stat.uid}, mode ${(stat.mode & 0o7777).toString(8)}`
+      : 'not a directory';
+    throw usageError(`lock directory ${dir} is not private to this user (${what}): refusing to use it`);
   }
 }
+
+const unlinkIfThere = (path: string): void => {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if (errnoCode(error) !== 'ENOENT') throw error;
+  }
+};
 
 /**
- * Takes the lock of one replica: a second replisync on the same replica is refused with the
- * other process named, and a lock whose process is gone (killed with -9) is taken over.
+ * Takes the lock of one replica. The lock file appears whole or not at all: it is written
+ * under a private name, then hard-linked into place, which fails if a lock is there. A second
+ * replisync is refused with the holder named; a lock whose process is gone (killed with -9,
+ * or its pid reused by another process) is removed under a short-lived `.break` lock, and
+ * only if it is still the very file found stale, so two processes cannot both take it over.
  */
 export function acquireLock(replica: string, dir = defaultLockDir()): Lock {
-  ensureLockDir(dir);
+  privateDir(dir);
   const path = join(dir, `${createHash('sha256').update(replica).digest('hex').slice(0, 24)}.lock`);
-  const me: Holder = { pid: process.pid, replica, started: new Date().toISOString() };
-  for (;;) {
-    try {
-      const fd = openSync(path, 'wx', 0o644);
-      writeSync(fd, JSON.stringify(me));
-      closeSync(fd);
-      break;
-    } catch (error) {
-      if (errnoCode(error) !== 'EEXIST') throw error;
-    }
-    const holder = readHolder(path);
-    if (holder && isAlive(holder.pid)) {
-      throw usageError(
-        `replica ${replica} is already being synced by process ${holder.pid} (since ${holder.started}); lock file ${path}`,
-      );
-    }
-    try {
-      unlinkSync(path);
-    } catch (error) {
-      if (errnoCode(error) !== 'ENOENT') throw error;
-    }
+  const me: Holder = { pid: process.pid, start: processStart(process.pid), replica, since: new Date().toISOString() };
+  const temp = join(dir, `.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    writeFileSync(temp, JSON.stringify(me), { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    throw usageError(`cannot write a lock file in ${dir}: ${describeCause(error)}`);
   }
-  return {
-    path,
-    release() {
-      if (readHolder(path)?.pid === process.pid) unlinkSync(path);
-    },
-  };
+  try {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      try {
+        linkSync(temp, path);
+        return { path, release: () => releaseIfMine(path, me) };
+      } catch (error) {
+        if (errnoCode(error) !== 'EEXIST') throw usageError(`cannot take the lock ${path}: ${describeCause(error)}`);
+      }
+      // The holder read belongs to the inode seen before and after it, and only that inode may be judged stale.
+      const seen = lstatSync(path, { throwIfNoEntry: false });
+      const holder = readHolder(path);
+      if (typeof holder === 'object' && isLive(holder)) {
+        throw usageError(
+          `replica ${replica} is already being synced by process ${holder.pid} (since ${holder.since}); lock file ${path}`,
+        );
+      }
+      if (seen && holder !== 'gone' && lstatSync(path, { throwIfNoEntry: false })?.ino === seen.ino) {
+        breakStale(path, seen.ino, temp);
+      }
+    }
+    throw usageError(`cannot take the lock ${path}: it kept changing hands`);
+  } finally {
+    unlinkIfThere(temp);
+  }
+}
+
+function breakStale(path: string, staleIno: number, temp: string): void {
+  const breaker = `${path}.break`;
+  try {
+    linkSync(temp, breaker);
+  } catch (error) {
+    if (errnoCode(error) !== 'EEXIST') throw error;
+    // Another process is breaking it; its breaker is only stale if that process is gone.
+    const other = readHolder(breaker);
+    if (typeof other !== 'object' || !isLive(other)) unlinkIfThere(breaker);
+    return;
+  }
+  try {
+    if (lstatSync(path, { throwIfNoEntry: false })?.ino === staleIno) unlinkIfThere(path);
+  } finally {
+    unlinkIfThere(breaker);
+  }
+}
+
+function releaseIfMine(path: string, me: Holder): void {
+  const holder = readHolder(path);
+  if (typeof holder === 'object' && holder.pid === me.pid && holder.start === me.start) unlinkIfThere(path);
 }
 
 /** Takes every replica's lock, or none: a refusal releases those already taken. A dry run takes none. */

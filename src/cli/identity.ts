@@ -1,0 +1,29 @@
+import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** A directory as the kernel knows it: the same pair however it is reached (symlink, bind mount, second path). */
+type Identity = `${bigint}:${bigint}`;
+
+function identityOf(path: string): Identity | undefined {
+  try {
+    const stat = statSync(path, { bigint: true, throwIfNoEntry: false });
+    return stat && `${stat.dev}:${stat.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * How `inner` relates to the directory `outer` by device and inode, not by path: `same`,
+ * `within` (one of its ancestors is `outer`), or undefined. A bind mount or a second path to
+ * one directory is seen for what it is, which comparing real paths misses.
+ */
+export function relation(inner: string, outer: string): 'same' | 'within' | undefined {
+  const target = identityOf(outer);
+  if (target === undefined) return undefined;
+  if (identityOf(inner) === target) return 'same';
+  for (let at = dirname(inner); ; at = dirname(at)) {
+    if (identityOf(at) === target) return 'within';
+    if (dirname(at) === at) return undefined;
+  }
+}
