@@ -18,7 +18,7 @@ const link = (target: string, extra: Partial<Entry> = {}): Spec => ({ kind: 'sym
 /** A snapshot in scan order, whatever order the spec lists its paths in. */
 function snap(spec: Record<string, Spec>, unreadable: string[] = []): Snapshot {
   const entries = Object.entries({ '': dir(), ...spec }).map(
-    ([path, e]): Entry => ({ path, size: 0, mtimeMs: T, mode: 0, ...e }),
+    ([path, e]): Entry => ({ path, size: 0, mtimeMs: T, mode: 0, uid: 0, gid: 0, ...e }),
   );
   return {
     root: '/x',

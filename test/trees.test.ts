@@ -55,6 +55,8 @@ function memorySide(): Side {
     size: 0,
     mtimeMs: T0 * 1000,
     mode: kind === 'dir' ? 0o755 : 0o644,
+    uid: 0,
+    gid: 0,
     ...extra,
   });
   const parents = (path: string): void => {

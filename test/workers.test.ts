@@ -31,6 +31,7 @@ function fileJob(sourceRoot: string, path: string, extra: Partial<Extract<CopyJo
     kind: 'file',
     path,
     mode: 0o644,
+    owner: undefined,
     size: stat?.size ?? 0,
     mtimeMs: stat?.mtimeMs ?? 0,
     replacing: 'nothing',
@@ -135,9 +136,16 @@ W('copy: files and symlinks land by rename with mode and mtime; failures come ba
     stop: noCancel(),
     jobs: [
       fileJob(sourceRoot, 'old', { mode: 0o640 }),
-      { kind: 'symlink', link: '../src', path: 'link', mtimeMs: 1_600_000_001_000, replacing: 'nothing' },
+      {
+        kind: 'symlink',
+        link: '../src',
+        path: 'link',
+        mtimeMs: 1_600_000_001_000,
+        owner: undefined,
+        replacing: 'nothing',
+      },
       fileJob(sourceRoot, 'missing/new'),
-      { kind: 'meta', path: 'meta', mode: 0o600, mtimeMs: 1_500_000_000_000 },
+      { kind: 'meta', path: 'meta', mode: 0o600, mtimeMs: 1_500_000_000_000, owner: undefined },
     ],
   });
   assert.equal(results.slice(0, 2), [{ ok: true }, { ok: true }]);

@@ -87,6 +87,19 @@ export const OPTIONS = {
     help: 'Delete excluded paths from the replica',
     schema: 'Delete excluded paths from the replica; default false.',
   },
+  noOwner: {
+    type: 'boolean',
+    scope: 'job',
+    help: 'Leave owner and group alone (as root they are kept by default; setuid/setgid bits then go)',
+    schema:
+      'Leave owner and group alone; as root they are kept by default. Where they are not kept, setuid/setgid bits are cleared on copies.',
+  },
+  noHardLinks: {
+    type: 'boolean',
+    scope: 'job',
+    help: 'Copy each name of a hard-linked file as a file of its own',
+    schema: 'Copy each name of a hard-linked file as a file of its own; by default hard links are kept.',
+  },
   config: {
     type: 'string',
     scope: 'cli',

@@ -132,6 +132,8 @@ export function resolveJob(
       maxDelete: settings.maxDelete === undefined ? undefined : parseMaxDelete(settings.maxDelete),
       exclude,
       deleteExcluded: settings.deleteExcluded ?? false,
+      noOwner: settings.noOwner ?? false,
+      noHardLinks: settings.noHardLinks ?? false,
     };
   });
 }

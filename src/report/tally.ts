@@ -7,6 +7,7 @@ export interface ReportedAction {
   readonly entry: Pick<Entry, 'path' | 'kind' | 'size'>;
   readonly change?: string;
   readonly overExcluded?: true;
+  readonly linkTo?: string;
 }
 
 /** What a cycle did; every action is counted exactly once. */
@@ -49,7 +50,8 @@ export function recordFailure(outcome: Outcome, failure: Failure): void {
 
 /** The bytes an action copies: a file's size when its content is written, else 0. */
 export function bytesOf(action: ReportedAction): number {
-  const writesContent = action.op === 'create' || (action.op === 'update' && action.change !== 'metadata');
+  const writesContent =
+    action.linkTo === undefined && (action.op === 'create' || (action.op === 'update' && action.change !== 'metadata'));
   return action.entry.kind === 'file' && writesContent ? action.entry.size : 0;
 }
 

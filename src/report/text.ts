@@ -10,6 +10,7 @@ export const showPath = (path: string): string =>
 export function describe(action: ReportedAction): string {
   const text = `${action.op} ${action.entry.kind} ${showPath(action.entry.path)}`;
   if (action.overExcluded) return `${text} (over an excluded directory)`;
+  if (action.linkTo !== undefined) return `${text} (hard link to ${showPath(action.linkTo)})`;
   return action.op === 'update' ? `${text} (${action.change})` : text;
 }
 

@@ -27,6 +27,10 @@ export interface CycleOptions {
   readonly exclude: readonly string[];
   /** Delete excluded paths from the replica after all. */
   readonly deleteExcluded: boolean;
+  /** Leave owner and group alone even as root. */
+  readonly noOwner: boolean;
+  /** Copy each name of a hard-linked file on its own. */
+  readonly noHardLinks: boolean;
 }
 
 export type PlanOptions = Omit<CycleOptions, 'source' | 'replica' | 'dryRun' | 'maxDelete'>;
@@ -51,9 +55,15 @@ export function cycleOptions(source: string, replica: string, overrides: Partial
     maxDelete: undefined,
     exclude: [],
     deleteExcluded: false,
+    noOwner: false,
+    noHardLinks: false,
     ...overrides,
   };
 }
+
+/** Owner and group are kept where the replica can keep them (running as root) and the user did not say --no-owner. */
+const keepsOwners = (trees: Trees, options: PlanOptions): boolean =>
+  !options.noOwner && trees.replica.features.ownership;
 
 /** Both trees at once where they share a fast path, else one after the other. */
 function scanBoth({ source, replica }: Trees, options: PlanOptions, stop?: StopFlag): Promise<[Snapshot, Snapshot]> {
@@ -83,7 +93,12 @@ export async function planSync(
   refuseEmptySource(source, replica, options.allowEmptySource);
   const failures = [...source.unreadable, ...replica.unreadable].map((f) => (f.path === '' ? { ...f, path: '.' } : f));
   for (const failure of failures) log.error(`cannot read ${showPath(failure.path)}: ${failure.cause}`);
-  const pairs = pairsToHash(source, replica, options);
+  const equal = {
+    checksum: options.checksum,
+    owners: keepsOwners(trees, options),
+    hardLinks: !options.noHardLinks && trees.replica.features.hardLinks,
+  };
+  const pairs = pairsToHash(source, replica, equal);
   const { verdicts, unreadable } = await comparePairs(trees.source, trees.replica, pairs, {
     chunkSize: options.chunkSize,
     stop,
@@ -94,7 +109,7 @@ export async function planSync(
   const compared = performance.now();
   // A replica directory that a `dir/` exclude hides may stand where the source has a file.
   const replicaExclude = compileExcludes(options.deleteExcluded ? [] : options.exclude);
-  const result = plan(source, replica, options, verdicts, replicaExclude && ((path) => replicaExclude(path, true)));
+  const result = plan(source, replica, equal, verdicts, replicaExclude && ((path) => replicaExclude(path, true)));
   log.debug(
     `scan ${(scanned - started).toFixed(0)} ms, compare ${pairs.length} pairs ${(compared - scanned).toFixed(0)} ms, ` +
       `plan ${(performance.now() - compared).toFixed(0)} ms`,
@@ -146,6 +161,7 @@ export async function runSync(
         log,
         stop,
         keepsExcluded: options.exclude.length > 0 && !options.deleteExcluded,
+        owners: keepsOwners(trees, options),
         onProgress: bar && ((n, b) => bar.advance(n, b)),
       });
     } finally {

@@ -2,12 +2,26 @@ import { sameMtime } from '../tree/mtime.js';
 import type { Entry } from '../tree/tree.js';
 
 /** What an update changes on an entry that exists on both sides. */
-export type Change = 'content' | 'metadata' | 'target' | 'kind';
+export type Change = 'content' | 'metadata' | 'target' | 'kind' | 'link';
 
 export interface EqualOptions {
   /** Compare the content of every same-size pair, not only those whose mtimes differ. */
   readonly checksum: boolean;
+  /** Owner and group are kept (running as root, unless --no-owner): compared, and setuid/setgid bits kept. */
+  readonly owners?: boolean;
+  /** Files with several names in the source become one inode with as many names in the replica. */
+  readonly hardLinks?: boolean;
 }
+
+const SETID = 0o6000;
+
+/**
+ * The mode a replica entry is given: the source's, except that a file whose owner is not kept
+ * loses its setuid and setgid bits, as `cp` does (a setuid file of uid 1234 must not become
+ * setuid root).
+ */
+export const modeToWrite = (entry: Entry, owners: boolean | undefined): number =>
+  owners || entry.kind !== 'file' ? entry.mode : entry.mode & ~SETID;
 
 /** Content verdicts from hashing: path → true when both sides hold the same bytes. */
 export type Verdicts = ReadonlyMap<string, boolean>;
@@ -23,10 +37,16 @@ export const needsHash = (s: Entry, r: Entry, options: EqualOptions): boolean =>
  */
 export function difference(s: Entry, r: Entry, options: EqualOptions, verdicts: Verdicts): Change | undefined {
   if (s.kind !== r.kind) return 'kind';
-  const metaDiffers = !sameMtime(s.mtimeMs, r.mtimeMs) || (s.kind !== 'symlink' && s.mode !== r.mode);
+  const metaDiffers =
+    !sameMtime(s.mtimeMs, r.mtimeMs) ||
+    (s.kind !== 'symlink' && modeToWrite(s, options.owners) !== r.mode) ||
+    (options.owners === true && (s.uid !== r.uid || s.gid !== r.gid));
   if (s.kind === 'symlink' && s.target !== r.target) return 'target';
   if (s.kind === 'file') {
     if (s.size !== r.size) return 'content';
+    // A replica name that shares its inode with others, where the source's does not: a metadata
+    // fix would reach the other names too, so it gets an inode of its own.
+    if (options.hardLinks && r.link !== undefined && s.link === undefined) return 'content';
     if (needsHash(s, r, options)) {
       const equal = verdicts.get(s.path);
       if (equal === undefined) throw new Error(`plan: no content verdict for ${s.path}`);

@@ -2,8 +2,9 @@ import { classify } from '../errors.js';
 import type { Logger } from '../report/log.js';
 import { bytesOf, emptyOutcome, type Outcome, recordFailure, tally } from '../report/tally.js';
 import { describe, showPath } from '../report/text.js';
-import { type Entry, isStopped, type Op, type OpResult, type StopFlag, type Tree } from '../tree/tree.js';
-import type { Action, Plan } from './plan.js';
+import { type Entry, isStopped, type Op, type OpResult, type Owner, type StopFlag, type Tree } from '../tree/tree.js';
+import { modeToWrite } from './equal.js';
+import { type Action, type Plan, planActions } from './plan.js';
 
 export interface ExecuteContext {
   readonly source: Tree;
@@ -13,6 +14,8 @@ export interface ExecuteContext {
   readonly stop: StopFlag;
   /** Replica directories may hold excluded entries (excludes without deleteExcluded): one that cannot be emptied is kept. */
   readonly keepsExcluded?: boolean;
+  /** Owner and group are kept (see `EqualOptions.owners`). */
+  readonly owners?: boolean;
   /** Told of each finished action (done or failed) and the bytes it copied. */
   readonly onProgress?: (entries: number, bytes: number) => void;
 }
@@ -24,22 +27,34 @@ type Step =
   | { readonly op: Op; readonly restamp: Entry };
 
 const remove = (entry: Entry): Op => ({ op: 'remove', path: entry.path, kind: entry.kind });
-const meta = (entry: Entry): Op => ({
+const ownerOf = (entry: Entry, owners: boolean): Owner => (owners ? { uid: entry.uid, gid: entry.gid } : undefined);
+const meta = (entry: Entry, owners: boolean): Op => ({
   op: 'meta',
   path: entry.path,
   kind: entry.kind,
-  mode: entry.mode,
+  mode: modeToWrite(entry, owners),
   mtimeMs: entry.mtimeMs,
+  owner: ownerOf(entry, owners),
 });
 
-function write(action: Action): Op {
+function write(action: Action, owners: boolean): Op {
   const { entry } = action;
   if (action.op === 'delete') return remove(entry);
-  if (action.op === 'update' && action.change === 'metadata') return meta(entry);
+  if (action.op === 'update' && action.change === 'metadata') return meta(entry, owners);
   const kindChange = action.op === 'update' && action.change === 'kind';
+  if (action.linkTo !== undefined) {
+    return { op: 'link', path: entry.path, target: action.linkTo, replacing: kindChange ? 'emptied' : 'nothing' };
+  }
   if (entry.kind === 'dir') return { op: 'mkdir', path: entry.path, replacing: kindChange };
   const replacing = kindChange ? 'emptied' : action.op === 'create' && action.overExcluded ? 'excluded' : 'nothing';
-  return { op: entry.kind === 'symlink' ? 'symlink' : 'put', path: entry.path, entry, replacing };
+  return {
+    op: entry.kind === 'symlink' ? 'symlink' : 'put',
+    path: entry.path,
+    entry,
+    mode: modeToWrite(entry, owners),
+    owner: ownerOf(entry, owners),
+    replacing,
+  };
 }
 
 /**
@@ -49,13 +64,14 @@ function write(action: Action): Op {
  */
 export async function execute(plan: Plan, ctx: ExecuteContext): Promise<Outcome> {
   const outcome = emptyOutcome();
+  const owners = ctx.owners === true;
   const steps: Step[] = [
     ...plan.leftovers.map((leftover) => ({ op: remove(leftover), leftover })),
-    ...[...plan.clear, ...plan.dirs, ...plan.transfers, ...plan.deletes, ...plan.dirMeta].map((action) => ({
-      op: write(action),
+    ...planActions(plan).map((action) => ({
+      op: write(action, owners),
       action,
     })),
-    ...plan.restamp.map((restamp) => ({ op: meta(restamp), restamp })),
+    ...plan.restamp.map((restamp) => ({ op: meta(restamp, owners), restamp })),
   ];
   const told = (step: Step, result: OpResult): void => {
     if (result.ok === 'skipped') {

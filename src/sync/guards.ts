@@ -33,10 +33,17 @@ export function limitDeletes(p: Plan, max: number): { plan: Plan; withheld: numb
   const removals = p.clear.length + p.deletes.length;
   if (removals <= max) return { plan: p, withheld: 0 };
   const isReplacement = (a: Action): boolean => a.op === 'update' && a.change === 'kind';
-  const replaced = [...p.dirs, ...p.transfers].filter(isReplacement).map((a) => `${a.entry.path}/`);
+  const replaced = [...p.dirs, ...p.transfers, ...p.links].filter(isReplacement).map((a) => `${a.entry.path}/`);
   const keep = (a: Action): boolean => !isReplacement(a) && !replaced.some((prefix) => a.entry.path.startsWith(prefix));
   return {
-    plan: { ...p, clear: [], deletes: [], dirs: p.dirs.filter(keep), transfers: p.transfers.filter(keep) },
+    plan: {
+      ...p,
+      clear: [],
+      deletes: [],
+      dirs: p.dirs.filter(keep),
+      transfers: p.transfers.filter(keep),
+      links: p.links.filter(keep),
+    },
     withheld: removals,
   };
 }

@@ -2,13 +2,17 @@ import { nameOf, parentOf } from '../tree/order.js';
 import { isTempName } from '../tree/temp.js';
 import type { Entry, Snapshot } from '../tree/tree.js';
 import { type Change, difference, type EqualOptions, needsHash, type Verdicts } from './equal.js';
+import { LinkGroups } from './links.js';
 import { march } from './march.js';
 
 /** One operation on the replica; `entry` is the source's for create/update, the replica's for delete. */
 export type Action =
-  /** `overExcluded`: the replica may hold a directory there that its excludes hid (a `dir/` pattern). */
-  | { readonly op: 'create'; readonly entry: Entry; readonly overExcluded?: true }
-  | { readonly op: 'update'; readonly entry: Entry; readonly change: Change }
+  /**
+   * `overExcluded`: the replica may hold a directory there that its excludes hid (a `dir/` pattern).
+   * `linkTo`: made a hard link to that (earlier) path of the replica.
+   */
+  | { readonly op: 'create'; readonly entry: Entry; readonly overExcluded?: true; readonly linkTo?: string }
+  | { readonly op: 'update'; readonly entry: Entry; readonly change: Change; readonly linkTo?: string }
   | { readonly op: 'delete'; readonly entry: Entry };
 
 /** The work of one cycle, grouped in the order it must run. */
@@ -19,6 +23,8 @@ export interface Plan {
   readonly dirs: Action[];
   /** Files and symlinks to create or update; independent of each other, so run in parallel. */
   readonly transfers: Action[];
+  /** Later names of hard-linked files, linked to their group's first name once that is in place. */
+  readonly links: Action[];
   /** Replica-only entries, deepest first. */
   readonly deletes: Action[];
   /** Directories whose mode or mtime differ; applied once their contents are done. */
@@ -36,6 +42,7 @@ export const emptyPlan = (): Plan => ({
   clear: [],
   dirs: [],
   transfers: [],
+  links: [],
   deletes: [],
   dirMeta: [],
   restamp: [],
@@ -78,6 +85,7 @@ export function plan(
   const cleared = new Set<string>();
   const disturbed = new Set<string>();
   const sourceDirs = new Map<string, Entry>();
+  const groups = new LinkGroups();
   const disturb = (path: string): void => {
     const parent = parentOf(path);
     if (parent !== undefined) disturbed.add(parent);
@@ -93,12 +101,16 @@ export function plan(
         sourceDirs.set(s.path, s);
         disturbed.add(s.path);
       }
-      if (s.kind === 'dir') result.dirs.push({ op: 'create', entry: s });
-      else
+      disturb(s.path);
+      const leader = options.hardLinks ? groups.leaderOf(s) : undefined;
+      if (leader) result.links.push({ op: 'create', entry: s, linkTo: leader.path });
+      else if (s.kind === 'dir') result.dirs.push({ op: 'create', entry: s });
+      else {
+        groups.lead(s, undefined, true);
         result.transfers.push(
           hiddenInReplica?.(s.path) ? { op: 'create', entry: s, overExcluded: true } : { op: 'create', entry: s },
         );
-      disturb(s.path);
+      }
     },
     both(s, r) {
       if (s.kind === 'special') {
@@ -106,7 +118,16 @@ export function plan(
         return false;
       }
       if (s.kind === 'dir') sourceDirs.set(s.path, s);
+      const leader = options.hardLinks ? groups.leaderOf(s) : undefined;
+      if (leader) {
+        if (LinkGroups.linked(leader, r)) return true;
+        if (r.kind === 'dir') cleared.add(r.path);
+        result.links.push({ op: 'update', entry: s, change: r.kind === 'dir' ? 'kind' : 'link', linkTo: leader.path });
+        disturb(s.path);
+        return true;
+      }
       const change = difference(s, r, options, verdicts);
+      if (options.hardLinks) groups.lead(s, r, change === 'content' || change === 'kind');
       if (change !== undefined) {
         const action: Action = { op: 'update', entry: s, change };
         if (change === 'kind') cleared.add(r.path);
@@ -147,4 +168,11 @@ export function plan(
 }
 
 /** Every action of a plan, in the order it runs. */
-export const planActions = (p: Plan): Action[] => [...p.clear, ...p.dirs, ...p.transfers, ...p.deletes, ...p.dirMeta];
+export const planActions = (p: Plan): Action[] => [
+  ...p.clear,
+  ...p.dirs,
+  ...p.transfers,
+  ...p.links,
+  ...p.deletes,
+  ...p.dirMeta,
+];

@@ -13,8 +13,12 @@ export interface Entry {
   readonly mtimeMs: number;
   /** Permission bits only (`mode & 0o7777`). */
   readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
   /** The link's target, for symlinks. */
   readonly target?: string;
+  /** For a file with more than one name: its device and inode (`dev:ino`), the same for every name of it. */
+  readonly link?: string;
 }
 
 /** One walk of one tree. */
@@ -44,12 +48,31 @@ export interface Features {
  */
 export type Replacing = 'nothing' | 'emptied' | 'excluded';
 
+/** Owner and group to give an entry; undefined leaves them to whoever writes it. */
+export type Owner = { readonly uid: number; readonly gid: number } | undefined;
+
+/** `mode` is the one to write (see `modeToWrite`), not always the source entry's own. */
 export type Op =
   | { readonly op: 'mkdir'; readonly path: string; readonly replacing: boolean }
-  | { readonly op: 'put'; readonly path: string; readonly entry: Entry; readonly replacing: Replacing }
-  | { readonly op: 'symlink'; readonly path: string; readonly entry: Entry; readonly replacing: Replacing }
-  | { readonly op: 'meta'; readonly path: string; readonly kind: Kind; readonly mode: number; readonly mtimeMs: number }
-  | { readonly op: 'remove'; readonly path: string; readonly kind: Kind };
+  | {
+      readonly op: 'put' | 'symlink';
+      readonly path: string;
+      readonly entry: Entry;
+      readonly mode: number;
+      readonly owner: Owner;
+      readonly replacing: Replacing;
+    }
+  | {
+      readonly op: 'meta';
+      readonly path: string;
+      readonly kind: Kind;
+      readonly mode: number;
+      readonly mtimeMs: number;
+      readonly owner: Owner;
+    }
+  | { readonly op: 'remove'; readonly path: string; readonly kind: Kind }
+  /** A hard link at `path` to the file at `target` (both in this tree), renamed into place. */
+  | { readonly op: 'link'; readonly path: string; readonly target: string; readonly replacing: Replacing };
 
 /**
  * `changed`: the source vanished or changed since the scan; nothing was written and the next

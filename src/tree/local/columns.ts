@@ -19,6 +19,11 @@ export interface EncodedListings {
   readonly sizes: Float64Array;
   readonly mtimes: Float64Array;
   readonly modes: Uint16Array;
+  readonly uids: Uint32Array;
+  readonly gids: Uint32Array;
+  /** The entries (by index) that are files with other names, and their `dev:ino` keys. */
+  readonly linked: Uint32Array;
+  readonly links: string[];
   /** Link targets, in the order the symlinks appear. */
   readonly targets: string[];
   readonly unreadable: Failure[];
@@ -48,6 +53,7 @@ export class ListingSink implements Sink {
     const paths = encoded.kinds.length === 0 ? [] : encoded.paths.split('\0');
     let at = 0;
     let link = 0;
+    let linked = 0;
     dirs.forEach((dir, d) => {
       const entries: Entry[] = [];
       for (const end = at + (encoded.counts[d] as number); at < end; at++) {
@@ -58,8 +64,12 @@ export class ListingSink implements Sink {
           size: encoded.sizes[at] as number,
           mtimeMs: encoded.mtimes[at] as number,
           mode: encoded.modes[at] as number,
+          uid: encoded.uids[at] as number,
+          gid: encoded.gids[at] as number,
         };
-        entries.push(kind === 'symlink' ? { ...entry, target: encoded.targets[link++] as string } : entry);
+        if (kind === 'symlink') entries.push({ ...entry, target: encoded.targets[link++] as string });
+        else if (encoded.linked[linked] === at) entries.push({ ...entry, link: encoded.links[linked++] as string });
+        else entries.push(entry);
       }
       this.#listings.set(dir, entries);
     });
@@ -89,6 +99,10 @@ export class ColumnSink implements Sink {
   readonly #sizes: number[] = [];
   readonly #mtimes: number[] = [];
   readonly #modes: number[] = [];
+  readonly #uids: number[] = [];
+  readonly #gids: number[] = [];
+  readonly #linked: number[] = [];
+  readonly #links: string[] = [];
   readonly #targets: string[] = [];
   readonly unreadable: Failure[] = [];
 
@@ -101,7 +115,13 @@ export class ColumnSink implements Sink {
       this.#sizes.push(entry.size);
       this.#mtimes.push(entry.mtimeMs);
       this.#modes.push(entry.mode);
+      this.#uids.push(entry.uid);
+      this.#gids.push(entry.gid);
       if (entry.target !== undefined) this.#targets.push(entry.target);
+      if (entry.link !== undefined) {
+        this.#linked.push(this.#paths.length - 1);
+        this.#links.push(entry.link);
+      }
     }
   }
 
@@ -114,6 +134,10 @@ export class ColumnSink implements Sink {
       sizes: Float64Array.from(this.#sizes),
       mtimes: Float64Array.from(this.#mtimes),
       modes: Uint16Array.from(this.#modes),
+      uids: Uint32Array.from(this.#uids),
+      gids: Uint32Array.from(this.#gids),
+      linked: Uint32Array.from(this.#linked),
+      links: this.#links,
       targets: this.#targets,
       unreadable: this.unreadable,
     };

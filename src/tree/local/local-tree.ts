@@ -25,6 +25,7 @@ import { transfer } from './transfer.js';
 import { drainYielding, walkBack, walkFront } from './walk.js';
 import {
   discard,
+  linkInto,
   makeDir,
   moveIntoPlace,
   mtimeToSet,
@@ -40,7 +41,13 @@ const pooled = (op: Op): boolean => op.op === 'put' || op.op === 'symlink' || (o
 
 /** A directory on this machine, walked and written through the run's worker pool. */
 export class LocalTree implements Tree {
-  readonly features: Features = { symlinks: true, hardLinks: false, ownership: false, mtimePrecisionNs: 1000 };
+  readonly features: Features = {
+    symlinks: true,
+    hardLinks: true,
+    // Only root may give files away.
+    ownership: process.geteuid?.() === 0,
+    mtimePrecisionNs: 1000,
+  };
 
   constructor(
     readonly root: string,
@@ -162,7 +169,8 @@ export class LocalTree implements Tree {
     try {
       if (op.op === 'remove') removeEntry(dirs, op.path, op.kind);
       else if (op.op === 'mkdir') makeDir(dirs, op.path, op.replacing);
-      else if (op.op === 'meta') stampDir(dirs, op.path, op.mode, mtimeToSet(source, op.path, op.mtimeMs));
+      else if (op.op === 'link') linkInto(dirs, op.path, op.target, op.replacing);
+      else if (op.op === 'meta') stampDir(dirs, op.path, op.mode, mtimeToSet(source, op.path, op.mtimeMs), op.owner);
       else throw new Error(`${op.op} runs on the pool`);
       return { ok: true };
     } catch (error) {
@@ -183,7 +191,7 @@ export class LocalTree implements Tree {
         } finally {
           closeSync(fd);
         }
-        setFileMeta(temp, op.entry.mode, utimeOfMs(op.entry.mtimeMs));
+        setFileMeta(temp, op.mode, utimeOfMs(op.entry.mtimeMs), op.owner);
       } catch (error) {
         discard(temp, error);
       }

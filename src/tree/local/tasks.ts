@@ -1,5 +1,5 @@
 import type { Failure } from '../../errors.js';
-import type { OpResult, Replacing, StopFlag } from '../tree.js';
+import type { OpResult, Owner, Replacing, StopFlag } from '../tree.js';
 import type { EncodedListings } from './columns.js';
 import type { WalkShare } from './split-walk.js';
 
@@ -67,6 +67,7 @@ export type CopyJob =
       readonly kind: 'file';
       readonly path: string;
       readonly mode: number;
+      readonly owner: Owner;
       /** What the scan saw, to notice a source that changes while it is copied. */
       readonly size: number;
       readonly mtimeMs: number;
@@ -76,10 +77,17 @@ export type CopyJob =
       readonly kind: 'symlink';
       readonly path: string;
       readonly link: string;
+      readonly owner: Owner;
       readonly mtimeMs: number;
       readonly replacing: Replacing;
     }
-  | { readonly kind: 'meta'; readonly path: string; readonly mode: number | undefined; readonly mtimeMs: number };
+  | {
+      readonly kind: 'meta';
+      readonly path: string;
+      readonly mode: number | undefined;
+      readonly mtimeMs: number;
+      readonly owner: Owner;
+    };
 
 export interface CopyTask {
   readonly sourceRoot: string;

@@ -18,12 +18,19 @@ const bytesOf = (op: Op): number => (op.op === 'put' ? op.entry.size : 0);
 function toJob(op: Op): CopyJob {
   switch (op.op) {
     case 'meta':
-      return { kind: 'meta', path: op.path, mode: op.kind === 'symlink' ? undefined : op.mode, mtimeMs: op.mtimeMs };
+      return {
+        kind: 'meta',
+        path: op.path,
+        mode: op.kind === 'symlink' ? undefined : op.mode,
+        mtimeMs: op.mtimeMs,
+        owner: op.owner,
+      };
     case 'symlink':
       return {
         kind: 'symlink',
         path: op.path,
         link: op.entry.target ?? '',
+        owner: op.owner,
         mtimeMs: op.entry.mtimeMs,
         replacing: op.replacing,
       };
@@ -31,7 +38,8 @@ function toJob(op: Op): CopyJob {
       return {
         kind: 'file',
         path: op.path,
-        mode: op.entry.mode,
+        mode: op.mode,
+        owner: op.owner,
         size: op.entry.size,
         mtimeMs: op.entry.mtimeMs,
         replacing: op.replacing,

@@ -20,9 +20,15 @@ function entryOf(path: string, stat: Stats, abs: string): Entry {
     size: kind === 'file' ? stat.size : 0,
     mtimeMs: stat.mtimeMs,
     mode: stat.mode & 0o7777,
+    uid: stat.uid,
+    gid: stat.gid,
   };
   // readlink here: if it fails the entry is reported unreadable, not half-recorded.
-  return kind === 'symlink' ? { ...entry, target: readlinkSync(abs) } : entry;
+  if (kind === 'symlink') return { ...entry, target: readlinkSync(abs) };
+  // Only names of a file with other names cost anything more (a number beyond 2^53 would not key it exactly).
+  if (kind === 'file' && stat.nlink > 1)
+    return { ...entry, link: `${stat.dev}:${lstatSync(abs, { bigint: true }).ino}` };
+  return entry;
 }
 
 /** Directory paths longer than this have their children lstat'ed through the directory's descriptor. */

@@ -4,8 +4,11 @@ import {
   constants,
   copyFileSync,
   fchmodSync,
+  fchownSync,
   fstatSync,
   futimesSync,
+  lchownSync,
+  linkSync,
   lstatSync,
   lutimesSync,
   mkdirSync,
@@ -23,9 +26,10 @@ import { describeCause, errnoCode, failureOf } from '../../errors.js';
 import { msOfNs, utimeOfMs, utimeOfNs } from '../mtime.js';
 import { nameOf, parentOf } from '../order.js';
 import { tempName } from '../temp.js';
-import type { Kind, OpResult, Replacing } from '../tree.js';
+import type { Kind, OpResult, Owner, Replacing } from '../tree.js';
 import { DirChain, fdPath, inDir, O_DIR } from './dirs.js';
 import { makeDirs } from './makedirs.js';
+import { copySparse, isSparse } from './sparse.js';
 import type { CopyJob, CopyTask } from './tasks.js';
 
 let counter = 0;
@@ -99,8 +103,10 @@ export function mtimeToSet(source: DirChain | undefined, path: string, mtimeMs: 
 }
 
 /** Sets a directory's mode and mtime, on the directory itself (opened without following a symlink). */
-export function stampDir(dirs: DirChain, path: string, mode: number, mtime: string): void {
+export function stampDir(dirs: DirChain, path: string, mode: number, mtime: string, owner: Owner): void {
   onEntry(dirs.at(path), O_DIR, (fd) => {
+    // Owner first: chown clears setuid and setgid bits, chmod then sets them.
+    if (owner) fchownSync(fd, owner.uid, owner.gid);
     fchmodSync(fd, mode);
     futimesSync(fd, mtime, mtime);
   });
@@ -140,16 +146,18 @@ export function runCopyTask(task: CopyTask): OpResult[] {
 }
 
 /** Sets a file's mode and mtime through a descriptor: never through a symlink swapped in at its name. */
-export function setFileMeta(at: string, mode: number, mtime: string): void {
+export function setFileMeta(at: string, mode: number, mtime: string, owner: Owner): void {
   try {
     onEntry(at, constants.O_RDONLY, (fd) => {
       if (!fstatSync(fd).isFile()) throw new Error('it is no longer a regular file');
+      if (owner) fchownSync(fd, owner.uid, owner.gid);
       fchmodSync(fd, mode);
       futimesSync(fd, mtime, mtime);
     });
   } catch (error) {
     // A file its owner may not read (mode 0): by name, once lstat says it is still a file.
     if (errnoCode(error) !== 'EACCES' || !lstatSync(at).isFile()) throw error;
+    if (owner) lchownSync(at, owner.uid, owner.gid);
     chmodSync(at, mode);
     utimesSync(at, mtime, mtime);
   }
@@ -158,22 +166,34 @@ export function setFileMeta(at: string, mode: number, mtime: string): void {
 function runJob(source: DirChain, replica: DirChain, job: CopyJob): void {
   if (job.kind === 'meta') {
     const mtime = mtimeToSet(source, job.path, job.mtimeMs);
-    if (job.mode === undefined) lutimesSync(replica.at(job.path), mtime, mtime);
-    else setFileMeta(replica.at(job.path), job.mode, mtime);
+    if (job.mode === undefined) setLinkMeta(replica.at(job.path), mtime, job.owner);
+    else setFileMeta(replica.at(job.path), job.mode, mtime, job.owner);
     return;
   }
   const temp = tempBeside(replica, job.path);
   try {
-    if (job.kind === 'file') setFileMeta(temp, job.mode, utimeOfNs(copyChecked(source, job, temp)));
+    if (job.kind === 'file') setFileMeta(temp, job.mode, utimeOfNs(copyChecked(source, job, temp)), job.owner);
     else {
       symlinkSync(job.link, temp);
-      const mtime = mtimeToSet(source, job.path, job.mtimeMs);
-      lutimesSync(temp, mtime, mtime);
+      setLinkMeta(temp, mtimeToSet(source, job.path, job.mtimeMs), job.owner);
     }
   } catch (error) {
     discard(temp, error);
   }
   moveIntoPlace(replica, job.path, temp, job.replacing);
+}
+
+/** Makes `path` another name of the file at `target`: a link under a temporary name, renamed into place. */
+export function linkInto(dirs: DirChain, path: string, target: string, replacing: Replacing): void {
+  const temp = tempBeside(dirs, path);
+  linkSync(dirs.at(target), temp);
+  moveIntoPlace(dirs, path, temp, replacing);
+}
+
+/** A symlink's owner and mtime, on the link itself. */
+function setLinkMeta(at: string, mtime: string, owner: Owner): void {
+  if (owner) lchownSync(at, owner.uid, owner.gid);
+  lutimesSync(at, mtime, mtime);
 }
 
 /** Removes a temporary file that will not be used, then rethrows what went wrong. */
@@ -222,7 +242,8 @@ function copyChecked(source: DirChain, job: Extract<CopyJob, { kind: 'file' }>, 
     const before = fstatSync(fd, { bigint: true });
     if (!before.isFile() || before.ino !== seen.ino) throw new SourceChanged('was replaced before it could be copied');
     // EXCL: never write through whatever might already sit at the temporary name.
-    copyFileSync(fdPath(fd), temp, constants.COPYFILE_EXCL);
+    if (isSparse(before.size, before.blocks)) copySparse(fd, temp, job.size);
+    else copyFileSync(fdPath(fd), temp, constants.COPYFILE_EXCL);
     // The copy is only good if the source held still while it was read.
     const after = fstatSync(fd, { bigint: true });
     if (after.size !== BigInt(job.size) || msOfNs(after.mtimeNs) !== job.mtimeMs) {

@@ -79,7 +79,10 @@ export class MemoryTree implements Tree {
       if (op.op === 'meta') {
         const node = this.#nodes.get(op.path);
         if (!node) throw fsError('ENOENT', `no such entry '${op.path}'`);
-        node.entry = { ...node.entry, mode: op.kind === 'symlink' ? node.entry.mode : op.mode, mtimeMs: op.mtimeMs };
+        const mode = op.kind === 'symlink' ? node.entry.mode : op.mode;
+        node.entry = { ...node.entry, mode, mtimeMs: op.mtimeMs, ...op.owner };
+      } else if (op.op === 'link') {
+        throw fsError('ENOTSUP', 'a memory tree keeps no hard links');
       } else if (op.op === 'remove') {
         if (!this.#nodes.has(op.path)) return { ok: true };
         this.#removeOne(op.path);
@@ -91,12 +94,13 @@ export class MemoryTree implements Tree {
         else if (existing && op.op !== 'put' && op.op !== 'symlink') throw fsError('EEXIST', `'${op.path}' exists`);
         else if (existing?.entry.kind === 'dir') throw fsError('EISDIR', `'${op.path}' is a directory`);
         const now = this.now();
-        if (op.op === 'mkdir') this.#add({ path: op.path, kind: 'dir', size: 0, mtimeMs: now, mode: 0o700 });
-        else if (op.op === 'symlink') this.#add({ ...op.entry, path: op.path });
+        if (op.op === 'mkdir')
+          this.#add({ path: op.path, kind: 'dir', size: 0, mtimeMs: now, mode: 0o700, uid: 0, gid: 0 });
+        else if (op.op === 'symlink') this.#add({ ...op.entry, path: op.path, ...op.owner });
         else {
           const chunks: Uint8Array[] = [];
           for await (const chunk of from.read(op.path)) chunks.push(chunk);
-          this.#add({ ...op.entry, path: op.path }, Buffer.concat(chunks));
+          this.#add({ ...op.entry, path: op.path, mode: op.mode, ...op.owner }, Buffer.concat(chunks));
         }
       }
       return { ok: true };
