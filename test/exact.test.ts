@@ -136,4 +136,50 @@ X('a sparse file is copied without allocating its holes, and its content is exac
   assert.is(statSync(join(rep, 'disk.img')).size, 256 * 1024 ** 2);
   assert.is(rsyncDiff(src, rep), '');
 });
+
+const raw = (root: string, ...parts: (string | number[])[]): Buffer =>
+  Buffer.concat([
+    Buffer.from(`${root}/`),
+    ...parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))),
+  ]);
+
+X('names that are not UTF-8 are copied, deleted, linked to and logged byte for byte', async ({ src, rep }) => {
+  const { mkdirSync, writeFileSync: write, symlinkSync: link, readdirSync } = await import('node:fs');
+  mkdirSync(src);
+  write(raw(src, 'caf', [0xe9], '.txt'), 'latin-1 name');
+  mkdirSync(raw(src, 'd', [0xff]));
+  write(raw(src, 'd', [0xff], '/inner', [0x80]), 'inside');
+  write(raw(src, 'x\uFFFD'), 'a valid name with U+FFFD');
+  write(raw(src, 'x', [0xff]), 'its invalid twin');
+  link(raw(src, 'caf', [0xe9]), raw(src, 'link-to-raw'));
+  mkdirSync(rep);
+  write(raw(rep, 'old', [0xfe]), 'replica only');
+  const first = await syncOnce(src, rep);
+  assert.equal(first.errors, []);
+  assert.is(first.scanned, 7);
+  assert.ok(first.lines.includes('create file caf\\xe9.txt'), first.lines.join('\n'));
+  assert.ok(first.lines.includes('delete file old\\xfe'));
+  assert.ok(!first.lines.some((l) => l.includes('\uFFFD') && !l.includes('x\uFFFD')), 'no name shown with U+FFFD');
+  assert.is(rsyncDiff(src, rep), '');
+  assert.equal(readdirSync(rep, { encoding: 'buffer' }).length, 5);
+  assert.equal(operations((await syncOnce(src, rep)).lines), []);
+  // Excludes see the bytes: ? is one byte, as in rsync.
+  const other = join(rep, '..', 'other');
+  await syncOnce(src, other, { exclude: ['caf?.txt'] });
+  assert.ok(
+    !readdirSync(other, { encoding: 'buffer' }).some((n) =>
+      n.equals(Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x2e, 0x74, 0x78, 0x74])),
+    ),
+  );
+});
+
+X('a source that holds only non-UTF-8 names is not "empty"', async ({ src, rep }) => {
+  const { mkdirSync, writeFileSync: write } = await import('node:fs');
+  mkdirSync(src);
+  write(raw(src, [0xe9]), 'x');
+  writeTree(rep, { old: 'o' });
+  const r = await syncOnce(src, rep);
+  assert.equal(r.errors, []);
+  assert.is(rsyncDiff(src, rep), '');
+});
 X.run();

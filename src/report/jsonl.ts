@@ -1,6 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { describeCause } from '../errors.js';
 import type { CycleReport } from './tally.js';
+import { showPath } from './text.js';
 
 /** The JSON object `--report` appends for each cycle, one per line. */
 export interface ReportLine {
@@ -34,7 +35,7 @@ export function toReportLine(job: string, dryRun: boolean, r: CycleReport): Repo
     deleted: r.deleted,
     failed: r.failed,
     bytes: r.bytes,
-    failures: r.failures,
+    failures: r.failures.map((f) => ({ ...f, path: showPath(f.path) })),
   };
 }
 

@@ -2,9 +2,18 @@ import type { ReportedAction } from './tally.js';
 
 const MiB = 1024 * 1024;
 
-/** A path as log lines show it: control characters (a newline in a name) escaped, so one operation stays one line. */
+/**
+ * A path as log lines show it: control characters (a newline in a name) escaped, so one
+ * operation stays one line, and bytes that are not UTF-8 shown as `\\xNN`, never as U+FFFD.
+ */
 export const showPath = (path: string): string =>
-  path === '' ? '.' : path.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  path === ''
+    ? '.'
+    : path.replace(/[\x00-\x1f\x7f]|(?<![\uD800-\uDBFF])[\uDC80-\uDCFF]/g, (c) => {
+        // A byte that is not UTF-8 travels as a lone surrogate (see tree/names.ts): shown as that byte.
+        const code = c.charCodeAt(0);
+        return `\\x${(code >= 0xdc80 ? code - 0xdc00 : code).toString(16).padStart(2, '0')}`;
+      });
 
 /** The log text of an action: `create file a/b`, `update file a/b (content)`, `delete dir old`. */
 export function describe(action: ReportedAction): string {

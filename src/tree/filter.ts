@@ -1,4 +1,5 @@
 import { usageError } from '../errors.js';
+import { encodeName } from './names.js';
 import { compileGlob, wildmatch } from './wildmatch.js';
 
 /**
@@ -49,7 +50,7 @@ function compileRule(raw: string): Rule {
   const tokens = compileGlob(pattern);
   return (path, bytes, isDir) => {
     if (dirOnly && !isDir) return false;
-    let text = nameOnly ? Buffer.from(path.slice(path.lastIndexOf('/') + 1)) : bytes();
+    let text = nameOnly ? encodeName(path.slice(path.lastIndexOf('/') + 1)) : bytes();
     if (wild2Prefix) text = Buffer.concat([Buffer.from('/'), text]);
     if (isDir && wild3Suffix) text = Buffer.concat([text, Buffer.from('/')]);
     if (where <= 0) return wildmatch(tokens, text, 0, where < 0);
@@ -65,7 +66,7 @@ export function compileExcludes(patterns: readonly string[]): Exclude | undefine
   return (path, isDir) => {
     let bytes: Uint8Array | undefined;
     const lazy = (): Uint8Array => {
-      bytes ??= Buffer.from(path);
+      bytes ??= encodeName(path);
       return bytes;
     };
     return rules.some((rule) => rule(path, lazy, isDir));

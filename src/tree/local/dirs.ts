@@ -1,5 +1,6 @@
-import { closeSync, constants, lstatSync, openSync, readlinkSync } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readdirSync, readlinkSync } from 'node:fs';
 import { errnoCode } from '../../errors.js';
+import { decodeName, fsPath } from '../names.js';
 import { nameOf, parentOf } from '../order.js';
 
 /** A directory opened for what it is now, never through a symlink. */
@@ -8,8 +9,8 @@ export const O_DIR = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NO
 /** The path of what is open as `fd`: Linux resolves it to that very file or directory, not by walking a path again. */
 export const fdPath = (fd: number): string => `/proc/self/fd/${fd}`;
 
-/** The path of `name` in the directory open as `fd`, resolved from that directory. */
-export const inDir = (fd: number, name: string): string => `/proc/self/fd/${fd}/${name}`;
+/** The path of `name` in the directory open as `fd`, resolved from that directory (as bytes for a raw name). */
+export const inDir = (fd: number, name: string): string | Buffer => fsPath(`/proc/self/fd/${fd}/${name}`);
 
 /** A write or read that would have gone through a symlink (or into what is no longer a directory), out of its tree. */
 export class SymlinkEscape extends Error {
@@ -58,7 +59,7 @@ export class DirChain {
   }
 
   /** Where `rel` is, as a path resolved from its open parent directory (the root is its own path). */
-  at(rel: string): string {
+  at(rel: string): string | Buffer {
     return rel === '' ? this.root : inDir(this.fd(parentOf(rel) as string), nameOf(rel));
   }
 
@@ -76,8 +77,21 @@ export class DirChain {
       if (code !== 'ELOOP' && code !== 'ENOTDIR') throw error;
       const shown = `${this.root}/${rel}`;
       const stat = lstatSync(path, { throwIfNoEntry: false });
-      if (stat?.isSymbolicLink()) throw new SymlinkEscape(shown, `leads through a symlink to ${readlinkSync(path)}`);
+      if (stat?.isSymbolicLink()) throw new SymlinkEscape(shown, `leads through a symlink to ${readLink(path)}`);
       throw new SymlinkEscape(shown, 'is no longer a directory');
     }
   }
+}
+
+/** A symlink's target exactly as the filesystem holds it (see names.ts). */
+export function readLink(path: string | Buffer): string {
+  const target = readlinkSync(path);
+  return target.includes('\uFFFD') ? decodeName(readlinkSync(path, { encoding: 'buffer' })) : target;
+}
+
+/** A directory's names exactly as the filesystem holds them (see names.ts), and whether any is not UTF-8. */
+export function readNames(path: string): { names: string[]; raw: boolean } {
+  const names = readdirSync(path);
+  if (!names.some((name) => name.includes('\uFFFD'))) return { names, raw: false };
+  return { names: readdirSync(path, { encoding: 'buffer' }).map(decodeName), raw: true };
 }

@@ -1,5 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { type Failure, failureOf } from '../../errors.js';
+import { decodeName } from '../names.js';
 import type { HashFailure, HashTask } from './tasks.js';
 
 /** xxh64 over `length` bytes of the hasher's memory from `at`. */
@@ -35,7 +36,8 @@ export async function hasherFor(blockSize: number): Promise<Hasher> {
 export async function hashRanges(task: HashTask): Promise<HashFailure[]> {
   const api = await hasherFor(task.blockSize);
   const paths = Buffer.from(task.paths.buffer, task.paths.byteOffset, task.paths.byteLength);
-  const pathOf = (pair: number): string => paths.toString('utf8', task.starts[pair], task.starts[pair + 1]);
+  const pathOf = (pair: number): Buffer => paths.subarray(task.starts[pair], task.starts[pair + 1]);
+  const roots = { source: Buffer.from(`${task.sourceRoot}/`), replica: Buffer.from(`${task.replicaRoot}/`) };
   const failures: HashFailure[] = [];
   for (
     let range = Atomics.add(task.next, 0, 1);
@@ -46,6 +48,7 @@ export async function hashRanges(task: HashTask): Promise<HashFailure[]> {
     if (Atomics.load(task.differs, pair) === 1) continue;
     const verdict = compareRange(
       api,
+      roots,
       pathOf(pair),
       task.offsets[range] as number,
       task.lengths[range] as number,
@@ -66,7 +69,7 @@ const READ = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
  * swapped in since the scan is refused, never read (a read from a FIFO would wait forever).
  * Only a verdict leaves a comparison, so what it reads is never copied anywhere.
  */
-function openFile(path: string): number {
+function openFile(path: Buffer): number {
   const fd = openSync(path, READ);
   if (fstatSync(fd).isFile()) return fd;
   closeSync(fd);
@@ -76,7 +79,8 @@ function openFile(path: string): number {
 /** True when both ranges hash alike block by block, false at the first differing block, or why it could not be read. */
 function compareRange(
   { xxh64, block }: Hasher,
-  path: string,
+  roots: { readonly source: Buffer; readonly replica: Buffer },
+  path: Buffer,
   offset: number,
   length: number,
   pair: number,
@@ -85,8 +89,8 @@ function compareRange(
   let fa: number | undefined;
   let fb: number | undefined;
   try {
-    fa = openFile(`${task.sourceRoot}/${path}`);
-    fb = openFile(`${task.replicaRoot}/${path}`);
+    fa = openFile(Buffer.concat([roots.source, path]));
+    fb = openFile(Buffer.concat([roots.replica, path]));
     // Each side's block hashed whole: the first differing block ends the comparison (a file
     // edited near its start costs one block, not the whole range).
     const end = offset + length;
@@ -102,7 +106,7 @@ function compareRange(
     }
     return true;
   } catch (error) {
-    return failureOf(path, error);
+    return failureOf(decodeName(path), error);
   } finally {
     if (fa !== undefined) closeSync(fa);
     if (fb !== undefined) closeSync(fb);

@@ -2,6 +2,7 @@ import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
 import { classify, failureOf } from '../../errors.js';
 import { compileExcludes } from '../filter.js';
 import { utimeOfMs } from '../mtime.js';
+import { fsPath } from '../names.js';
 import { parentOf } from '../order.js';
 import {
   type ApplyOptions,
@@ -102,7 +103,7 @@ export class LocalTree implements Tree {
   }
 
   read(path: string): AsyncIterable<Uint8Array> {
-    return createReadStream(`${this.root}/${path}`);
+    return createReadStream(fsPath(`${this.root}/${path}`));
   }
 
   async apply(ops: readonly Op[], options: ApplyOptions): Promise<void> {

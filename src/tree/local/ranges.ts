@@ -1,3 +1,4 @@
+import { encodeName, hasRawBytes } from '../names.js';
 import type { CompareOptions, Comparison, Entry } from '../tree.js';
 import type { WorkerPool } from './pool.js';
 import type { HashTask } from './tasks.js';
@@ -32,15 +33,18 @@ export async function compareContents(
   const rangesOf = (entry: Entry): number =>
     entry.size > options.chunkSize ? Math.ceil(entry.size / options.chunkSize) : entry.size > 0 ? 1 : 0;
   const count = pairs.reduce((sum, entry) => sum + rangesOf(entry), 0);
-  // The paths go to every thread as one UTF-8 buffer in shared memory, read a path at a time:
+  // The paths go to every thread as one buffer of their exact bytes in shared memory, read a path at a time:
   // no thread holds its own copy of 100,000 strings.
   const starts = shared(Int32Array, 4, pairs.length + 1);
   pairs.forEach((entry, pair) => {
-    starts[pair + 1] = (starts[pair] as number) + Buffer.byteLength(entry.path);
+    starts[pair + 1] =
+      (starts[pair] as number) +
+      (hasRawBytes(entry.path) ? encodeName(entry.path).length : Buffer.byteLength(entry.path));
   });
   const paths = Buffer.from(new SharedArrayBuffer(starts[pairs.length] as number));
   pairs.forEach((entry, pair) => {
-    paths.write(entry.path, starts[pair] as number);
+    if (hasRawBytes(entry.path)) encodeName(entry.path).copy(paths, starts[pair] as number);
+    else paths.write(entry.path, starts[pair] as number);
   });
   const task: HashTask = {
     sourceRoot,

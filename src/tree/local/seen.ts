@@ -1,4 +1,5 @@
 import { closeSync, openSync, type Stats } from 'node:fs';
+import { fsPath } from '../names.js';
 import { nameOf, parentOf } from '../order.js';
 import { inDir, O_DIR } from './dirs.js';
 
@@ -34,7 +35,7 @@ export class Seen {
   open(dir: string, abs: string): number {
     const parent = parentOf(dir);
     const parentFd = parent === undefined ? undefined : this.#deep.get(parent);
-    return openSync(parentFd === undefined ? abs : inDir(parentFd, nameOf(dir)), O_DIR);
+    return openSync(parentFd === undefined ? fsPath(abs) : inDir(parentFd, nameOf(dir)), O_DIR);
   }
 
   /** Keeps a deep directory's descriptor for its children (the last few only); true when it was kept. */

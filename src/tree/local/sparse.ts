@@ -1,4 +1,5 @@
 import { closeSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import type { FsPath } from '../names.js';
 
 const BLOCK = 128 * 1024;
 /** Holes are kept to the page: a block with data is written page by page, zero pages skipped. */
@@ -16,7 +17,7 @@ export const isSparse = (size: bigint, blocks: bigint): boolean => size > 65_536
  * are skipped, the rest written where they belong, the size set last. (Node has no SEEK_DATA;
  * an in-kernel copy would fill every hole.)
  */
-export function copySparse(fd: number, temp: string, size: number): void {
+export function copySparse(fd: number, temp: FsPath, size: number): void {
   const out = openSync(temp, 'wx', 0o600);
   try {
     const block = Buffer.allocUnsafe(BLOCK);

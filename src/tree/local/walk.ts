@@ -1,10 +1,11 @@
-import { closeSync, fstatSync, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, type Stats } from 'node:fs';
 import { setImmediate } from 'node:timers/promises';
 import { errnoCode, type Failure, failureOf } from '../../errors.js';
 import { compileExcludes, type Exclude } from '../filter.js';
+import { encodeName, fsPath, hasRawBytes } from '../names.js';
 import { type Entry, isStopped, type Kind, type Snapshot, type StopFlag } from '../tree.js';
 import { ColumnSink, type EncodedListings, ListingSink, type Sink } from './columns.js';
-import { fdPath } from './dirs.js';
+import { fdPath, readLink, readNames } from './dirs.js';
 import { Seen } from './seen.js';
 import { backOpen, claimBack, claimFront, closeFront, type WalkShare } from './split-walk.js';
 import type { WalkTask } from './tasks.js';
@@ -12,7 +13,7 @@ import type { WalkTask } from './tasks.js';
 const kindOf = (stat: Stats): Kind =>
   stat.isFile() ? 'file' : stat.isDirectory() ? 'dir' : stat.isSymbolicLink() ? 'symlink' : 'special';
 
-function entryOf(path: string, stat: Stats, abs: string): Entry {
+function entryOf(path: string, stat: Stats, abs: string | Buffer): Entry {
   const kind = kindOf(stat);
   const entry: Entry = {
     path,
@@ -24,7 +25,7 @@ function entryOf(path: string, stat: Stats, abs: string): Entry {
     gid: stat.gid,
   };
   // readlink here: if it fails the entry is reported unreadable, not half-recorded.
-  if (kind === 'symlink') return { ...entry, target: readlinkSync(abs) };
+  if (kind === 'symlink') return { ...entry, target: readLink(abs) };
   // Only names of a file with other names cost anything more (a number beyond 2^53 would not key it exactly).
   if (kind === 'file' && stat.nlink > 1)
     return { ...entry, link: `${stat.dev}:${lstatSync(abs, { bigint: true }).ino}` };
@@ -75,7 +76,8 @@ function list(root: string, dir: string, exclude: Exclude | undefined, failures:
       failures.push(swapped(dir));
       return [];
     }
-    entries = listChildren(readdirSync(fdPath(fd)).sort(), byPath ? abs : fdPath(fd), dir, exclude, failures, seen);
+    const { names, raw } = readNames(fdPath(fd));
+    entries = listChildren(names.sort(), byPath ? abs : fdPath(fd), raw, dir, exclude, failures, seen);
     kept = !byPath && seen.keep(dir, fd);
   } catch (error) {
     const code = errnoCode(error);
@@ -84,7 +86,7 @@ function list(root: string, dir: string, exclude: Exclude | undefined, failures:
   } finally {
     if (fd !== undefined && !kept) closeSync(fd);
   }
-  const after = byPath ? lstatSync(abs, { throwIfNoEntry: false }) : undefined;
+  const after = byPath ? lstatSync(fsPath(abs), { throwIfNoEntry: false }) : undefined;
   if (byPath && expected !== undefined && (after?.dev !== expected.dev || after?.ino !== expected.ino)) {
     for (const entry of entries) seen.forget(entry.path);
     failures.push(swapped(dir));
@@ -96,14 +98,17 @@ function list(root: string, dir: string, exclude: Exclude | undefined, failures:
 function listChildren(
   names: readonly string[],
   base: string,
+  /** Some names are not UTF-8: those go to lstat as bytes. */
+  raw: boolean,
   dir: string,
   exclude: Exclude | undefined,
   failures: Failure[],
   seen: Seen,
 ): Entry[] {
   const entries: Entry[] = [];
+  const rawBase = hasRawBytes(base);
   for (const name of names) {
-    const childAbs = `${base}/${name}`;
+    const childAbs = rawBase || (raw && hasRawBytes(name)) ? encodeName(`${base}/${name}`) : `${base}/${name}`;
     const childRel = dir === '' ? name : `${dir}/${name}`;
     try {
       // Undefined means it vanished since readdir: absent, not an error.

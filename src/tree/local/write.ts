@@ -24,6 +24,7 @@ import {
 import { threadId } from 'node:worker_threads';
 import { describeCause, errnoCode, failureOf } from '../../errors.js';
 import { msOfNs, utimeOfMs, utimeOfNs } from '../mtime.js';
+import { type FsPath, fsPath } from '../names.js';
 import { nameOf, parentOf } from '../order.js';
 import { tempName } from '../temp.js';
 import type { Kind, OpResult, Owner, Replacing } from '../tree.js';
@@ -35,12 +36,12 @@ import type { CopyJob, CopyTask } from './tasks.js';
 let counter = 0;
 
 /** A temporary name beside `rel`, in its open parent directory. */
-export function tempBeside(dirs: DirChain, rel: string): string {
+export function tempBeside(dirs: DirChain, rel: string): FsPath {
   return inDir(dirs.fd(parentOf(rel) ?? ''), tempName(nameOf(rel), process.pid, threadId, counter++));
 }
 
 /** Runs `fn` on `path` opened without following a symlink, so a mode or time lands on that entry and no other. */
-function onEntry<T>(path: string, flags: number, fn: (fd: number) => T): T {
+function onEntry<T>(path: FsPath, flags: number, fn: (fd: number) => T): T {
   let fd: number;
   try {
     fd = openSync(path, flags | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -70,10 +71,10 @@ export function removeEntry(dirs: DirChain, path: string, kind: Kind): void {
 }
 
 /** Removes a directory and all it holds, each level through its own open descriptor, never following a symlink. */
-function removeTree(at: string): void {
+function removeTree(at: FsPath): void {
   onEntry(at, O_DIR, (fd) => {
-    for (const name of readdirSync(fdPath(fd))) {
-      const child = inDir(fd, name);
+    for (const name of readdirSync(fdPath(fd), { encoding: 'buffer' })) {
+      const child = Buffer.concat([Buffer.from(`${fdPath(fd)}/`), name]);
       if (lstatSync(child).isDirectory()) removeTree(child);
       else unlinkSync(child);
     }
@@ -146,7 +147,7 @@ export function runCopyTask(task: CopyTask): OpResult[] {
 }
 
 /** Sets a file's mode and mtime through a descriptor: never through a symlink swapped in at its name. */
-export function setFileMeta(at: string, mode: number, mtime: string, owner: Owner): void {
+export function setFileMeta(at: FsPath, mode: number, mtime: string, owner: Owner): void {
   try {
     onEntry(at, constants.O_RDONLY, (fd) => {
       if (!fstatSync(fd).isFile()) throw new Error('it is no longer a regular file');
@@ -174,7 +175,7 @@ function runJob(source: DirChain, replica: DirChain, job: CopyJob): void {
   try {
     if (job.kind === 'file') setFileMeta(temp, job.mode, utimeOfNs(copyChecked(source, job, temp)), job.owner);
     else {
-      symlinkSync(job.link, temp);
+      symlinkSync(fsPath(job.link), temp);
       setLinkMeta(temp, mtimeToSet(source, job.path, job.mtimeMs), job.owner);
     }
   } catch (error) {
@@ -191,13 +192,13 @@ export function linkInto(dirs: DirChain, path: string, target: string, replacing
 }
 
 /** A symlink's owner and mtime, on the link itself. */
-function setLinkMeta(at: string, mtime: string, owner: Owner): void {
+function setLinkMeta(at: FsPath, mtime: string, owner: Owner): void {
   if (owner) lchownSync(at, owner.uid, owner.gid);
   lutimesSync(at, mtime, mtime);
 }
 
 /** Removes a temporary file that will not be used, then rethrows what went wrong. */
-export function discard(temp: string, error: unknown): never {
+export function discard(temp: FsPath, error: unknown): never {
   try {
     rmSync(temp, { force: true });
   } catch {
@@ -207,7 +208,7 @@ export function discard(temp: string, error: unknown): never {
 }
 
 /** Renames a complete temporary entry over `path`, so the final path only ever holds a whole old or new entry. */
-export function moveIntoPlace(dirs: DirChain, path: string, temp: string, replacing: Replacing): void {
+export function moveIntoPlace(dirs: DirChain, path: string, temp: FsPath, replacing: Replacing): void {
   try {
     const to = dirs.at(path);
     // rename cannot replace a directory with a file: the emptied directory goes first; one the
@@ -227,8 +228,8 @@ export function moveIntoPlace(dirs: DirChain, path: string, temp: string, replac
  * following a symlink and without blocking (a FIFO swapped in never hangs the run), and only
  * when it is a regular file; returns its mtime in nanoseconds, checked to be what the scan saw.
  */
-function copyChecked(source: DirChain, job: Extract<CopyJob, { kind: 'file' }>, temp: string): bigint {
-  let from: string;
+function copyChecked(source: DirChain, job: Extract<CopyJob, { kind: 'file' }>, temp: FsPath): bigint {
+  let from: FsPath;
   try {
     from = source.at(job.path);
   } catch (error) {
