@@ -182,4 +182,48 @@ X('a source that holds only non-UTF-8 names is not "empty"', async ({ src, rep }
   assert.equal(r.errors, []);
   assert.is(rsyncDiff(src, rep), '');
 });
+
+X(
+  '--backup-dir keeps what a cycle deletes or overwrites, by cycle, and --backup-keep prunes old cycles',
+  async ({ dir, src, rep }) => {
+    const { readdirSync, existsSync } = await import('node:fs');
+    const backups = join(dir, 'backups');
+    writeTree(src, {
+      'keep.txt': 'unchanged',
+      'edit.txt': 'version 1',
+      'old/gone.txt': 'deleted later',
+      link: { link: 'a' },
+    });
+    await syncOnce(src, rep, { backupDir: backups });
+    assert.ok(!existsSync(backups), 'an initial copy loses nothing: no backup folder');
+    writeFileSync(join(src, 'edit.txt'), 'version 2, longer');
+    rmSync(join(src, 'old'), { recursive: true });
+    rmSync(join(src, 'link'));
+    symlinkSync('b', join(src, 'link'));
+    const r = await syncOnce(src, rep, { backupDir: backups });
+    assert.equal(r.errors, []);
+    assert.is(r.backedUp, 3);
+    assert.ok(r.lines.includes('backup file old/gone.txt'), r.lines.join('\n'));
+    assert.match(r.lines.at(-1) ?? '', /3 backed up/);
+    const [cycle] = readdirSync(backups);
+    assert.match(cycle ?? '', /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z$/);
+    const kept = join(backups, cycle ?? '');
+    assert.is(readFileSync(join(kept, 'edit.txt'), 'utf8'), 'version 1');
+    assert.is(readFileSync(join(kept, 'old/gone.txt'), 'utf8'), 'deleted later');
+    assert.ok(lstatSync(join(kept, 'link')).isSymbolicLink());
+    assert.ok(!existsSync(join(kept, 'keep.txt')), 'nothing unchanged is backed up');
+    assert.is(rsyncDiff(src, rep), '');
+  },
+);
+
+X('a backup dir inside the source or the replica is refused with exit 2', async ({ dir, src, rep }) => {
+  const { runCli } = await import('./helpers.js');
+  writeTree(src, { f: 'f' });
+  for (const inside of [join(src, 'bak'), join(rep, 'bak')]) {
+    const r = await runCli([src, rep, '--once', '--backup-dir', inside]);
+    assert.is(r.code, 2, r.stdout);
+    assert.match(r.stderr, /^replisync: backup dir .*bak overlaps the (source|replica) /);
+  }
+  void dir;
+});
 X.run();

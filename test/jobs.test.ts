@@ -172,6 +172,7 @@ J('--report appends one JSON object per cycle with counts that match what happen
     'created',
     'updated',
     'deleted',
+    'backedUp',
     'failed',
     'bytes',
     'failures',

@@ -100,6 +100,22 @@ export const OPTIONS = {
     help: 'Copy each name of a hard-linked file as a file of its own',
     schema: 'Copy each name of a hard-linked file as a file of its own; by default hard links are kept.',
   },
+  backupDir: {
+    type: 'string',
+    scope: 'job',
+    value: 'dir',
+    path: true,
+    help: 'Move what a cycle deletes or overwrites in the replica to <dir>/<cycle start>/ instead',
+    schema:
+      'A folder outside source and replica: what a cycle deletes or overwrites in the replica goes to <dir>/<cycle start, e.g. 2026-12-01T10-00-00Z>/<path> instead.',
+  },
+  backupKeep: {
+    type: 'string',
+    scope: 'job',
+    value: 'n',
+    help: 'With --backup-dir: keep the newest n cycle folders, remove older ones',
+    schema: 'With backupDir: keep the newest n cycle folders, remove older ones.',
+  },
   config: {
     type: 'string',
     scope: 'cli',

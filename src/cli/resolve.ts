@@ -8,7 +8,7 @@ import type { UserOptions } from './args.js';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_INTERVAL, type JobSettings, namesIn } from './flags.js';
 import { relation } from './identity.js';
 import { jobLabel, loadConfig } from './jobs-file.js';
-import { parseDuration, parseMaxDelete, parseSize, parseWorkers } from './units.js';
+import { parseCount, parseDuration, parseMaxDelete, parseSize, parseWorkers } from './units.js';
 
 export type { ResolvedJob, ResolvedOptions };
 
@@ -78,6 +78,19 @@ function checkReplica(path: string, source: string): string {
   return real;
 }
 
+/** A backup folder inside the source would be synced, inside the replica deleted: both refused. */
+function checkBackupDir(path: string, source: string, replicaPath: string): string {
+  const real = realPathOf(path);
+  const replica = realPathOf(resolve(replicaPath));
+  for (const [what, tree] of [
+    ['source', source],
+    ['replica', replica],
+  ] as const) {
+    if (overlap(real, tree) !== undefined) throw usageError(`backup dir ${path} overlaps the ${what} ${tree}`);
+  }
+  return real;
+}
+
 /** Checks that a file we append to (the log, the report) can be written, creating nothing. */
 function checkOutputFile(what: string, path: string, replicas: readonly string[]): string {
   const stat = statIfExists(path);
@@ -134,6 +147,9 @@ export function resolveJob(
       deleteExcluded: settings.deleteExcluded ?? false,
       noOwner: settings.noOwner ?? false,
       noHardLinks: settings.noHardLinks ?? false,
+      backupDir:
+        settings.backupDir === undefined ? undefined : checkBackupDir(resolve(settings.backupDir), realSource, replica),
+      backupKeep: settings.backupKeep === undefined ? undefined : parseCount('--backup-keep', settings.backupKeep),
     };
   });
 }

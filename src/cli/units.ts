@@ -37,3 +37,12 @@ export function parseMaxDelete(value: string | number): number {
     throw usageError(`--max-delete must be a whole number of entries, 0 or more (got "${value}")`);
   return n;
 }
+
+/** A whole number of at least 1: `--backup-keep 10`. */
+export function parseCount(field: string, value: string | number): number {
+  const n = Number(value);
+  if (String(value).trim() === '' || !Number.isSafeInteger(n) || n < 1) {
+    throw usageError(`${field} must be a whole number, 1 or more (got "${value}")`);
+  }
+  return n;
+}

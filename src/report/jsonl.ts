@@ -16,6 +16,7 @@ export interface ReportLine {
   created: number;
   updated: number;
   deleted: number;
+  backedUp: number;
   failed: number;
   bytes: number;
   failures: { path: string; cause: string }[];
@@ -33,6 +34,7 @@ export function toReportLine(job: string, dryRun: boolean, r: CycleReport): Repo
     created: r.created,
     updated: r.updated,
     deleted: r.deleted,
+    backedUp: r.backedUp,
     failed: r.failed,
     bytes: r.bytes,
     failures: r.failures.map((f) => ({ ...f, path: showPath(f.path) })),

@@ -15,6 +15,8 @@ export interface Outcome {
   created: number;
   updated: number;
   deleted: number;
+  /** Entries a delete or an overwrite moved to the backup folder (`--backup-dir`). */
+  backedUp: number;
   failed: number;
   bytes: number;
   /** A failure of the `fatal` class was seen: the cycle stopped writing. */
@@ -35,6 +37,7 @@ export const emptyOutcome = (): Outcome => ({
   created: 0,
   updated: 0,
   deleted: 0,
+  backedUp: 0,
   failed: 0,
   bytes: 0,
   fatal: false,

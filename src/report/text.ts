@@ -29,6 +29,7 @@ export interface Summary {
   readonly created: number;
   readonly updated: number;
   readonly deleted: number;
+  readonly backedUp: number;
   readonly failed: number;
   readonly bytes: number;
   readonly durationMs: number;
@@ -40,7 +41,8 @@ export function summarize(r: Summary, dryRun: boolean): string {
   const rate = seconds > 0 ? r.bytes / MiB / seconds : 0;
   return (
     `${dryRun ? '[dry-run] ' : ''}cycle ${r.stopped ? 'stopped' : 'done'}: ${r.scanned} scanned, ${r.created} created, ${r.updated} updated, ` +
-    `${r.deleted} deleted, ${r.failed} failed, ${(r.bytes / MiB).toFixed(1)} MiB ${dryRun ? 'to copy' : 'copied'} ` +
+    `${r.deleted} deleted, ${r.failed} failed, ${r.backedUp > 0 ? `${r.backedUp} backed up, ` : ''}` +
+    `${(r.bytes / MiB).toFixed(1)} MiB ${dryRun ? 'to copy' : 'copied'} ` +
     `in ${seconds.toFixed(2)}s (${rate.toFixed(1)} MiB/s)`
   );
 }

@@ -4,6 +4,7 @@ import { ReportWriter, toReportLine } from '../report/jsonl.js';
 import type { Logger } from '../report/log.js';
 import type { Progress } from '../report/progress.js';
 import { JobStats } from '../report/stats.js';
+import { pruneBackups } from '../tree/local/backup.js';
 import { makeDirs } from '../tree/local/makedirs.js';
 import type { WorkerPool } from '../tree/local/pool.js';
 import { runCycle } from './cycle.js';
@@ -60,6 +61,9 @@ export async function runJobs(
     return async (): Promise<void> => {
       try {
         const r = await runCycle(pool, job, jobLog, control.stop, bar && { job: job.name, bar });
+        if (job.backupDir !== undefined && job.backupKeep !== undefined && !job.dryRun) {
+          pruneBackups(job.backupDir, job.backupKeep, jobLog);
+        }
         failed += r.failed;
         fatal ||= r.fatal;
         stopped ||= r.stopped;

@@ -1,8 +1,10 @@
+import { join } from 'node:path';
 import type { Failure } from '../errors.js';
 import type { Logger } from '../report/log.js';
 import type { Progress } from '../report/progress.js';
 import { bytesOf, type CycleReport, emptyOutcome, type Outcome, recordFailure, tally } from '../report/tally.js';
 import { describe, showPath, summarize } from '../report/text.js';
+import { backupStamp } from '../tree/backup-folder.js';
 import { compileExcludes } from '../tree/filter.js';
 import { isStopped, type Snapshot, type StopFlag, type Tree } from '../tree/tree.js';
 import { comparePairs } from './compare.js';
@@ -31,6 +33,10 @@ export interface CycleOptions {
   readonly noOwner: boolean;
   /** Copy each name of a hard-linked file on its own. */
   readonly noHardLinks: boolean;
+  /** Where deletes and overwrites go instead (`--backup-dir`): one folder per cycle, named by its start. */
+  readonly backupDir: string | undefined;
+  /** How many cycle folders of the backup to keep, newest first. */
+  readonly backupKeep: number | undefined;
 }
 
 export type PlanOptions = Omit<CycleOptions, 'source' | 'replica' | 'dryRun' | 'maxDelete'>;
@@ -57,6 +63,8 @@ export function cycleOptions(source: string, replica: string, overrides: Partial
     deleteExcluded: false,
     noOwner: false,
     noHardLinks: false,
+    backupDir: undefined,
+    backupKeep: undefined,
     ...overrides,
   };
 }
@@ -162,6 +170,7 @@ export async function runSync(
         stop,
         keepsExcluded: options.exclude.length > 0 && !options.deleteExcluded,
         owners: keepsOwners(trees, options),
+        backup: options.backupDir === undefined ? undefined : join(options.backupDir, backupStamp(startedAt)),
         onProgress: bar && ((n, b) => bar.advance(n, b)),
       });
     } finally {

@@ -16,6 +16,8 @@ export interface ExecuteContext {
   readonly keepsExcluded?: boolean;
   /** Owner and group are kept (see `EqualOptions.owners`). */
   readonly owners?: boolean;
+  /** This cycle's backup folder (`--backup-dir`), if any. */
+  readonly backup?: string;
   /** Told of each finished action (done or failed) and the bytes it copied. */
   readonly onProgress?: (entries: number, bytes: number) => void;
 }
@@ -90,6 +92,12 @@ export async function execute(plan: Plan, ctx: ExecuteContext): Promise<Outcome>
       'action' in step ? step.action : { op: 'update' as const, entry: step.restamp, change: 'metadata' as const };
     if (result.ok === true) {
       if ('restamp' in step) return;
+      if (result.backedUp) {
+        // What the action removes or replaces is the replica's old entry: for a kind change that is another kind.
+        const kindChange = action.op === 'update' && action.change === 'kind';
+        ctx.log.info(`backup ${kindChange ? 'entry' : action.entry.kind} ${showPath(action.entry.path)}`);
+        outcome.backedUp++;
+      }
       ctx.log.info(describe(action));
       tally(outcome, action);
       ctx.onProgress?.(1, bytesOf(action));
@@ -114,7 +122,7 @@ export async function execute(plan: Plan, ctx: ExecuteContext): Promise<Outcome>
   };
   await ctx.replica.apply(
     steps.map((s) => s.op),
-    { from: ctx.source, stop: ctx.stop, onResult: (i, result) => told(steps[i] as Step, result) },
+    { from: ctx.source, stop: ctx.stop, backup: ctx.backup, onResult: (i, result) => told(steps[i] as Step, result) },
   );
   return outcome;
 }

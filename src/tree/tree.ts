@@ -79,7 +79,8 @@ export type Op =
  * cycle picks it up. `skipped`: not started because the run is stopping.
  */
 export type OpResult =
-  | { readonly ok: true }
+  /** `backedUp`: what stood at the path went to the cycle's backup folder (see `ApplyOptions.backup`). */
+  | { readonly ok: true; readonly backedUp?: true }
   | { readonly ok: false; readonly failure: Failure }
   | { readonly ok: 'changed'; readonly reason: string }
   | { readonly ok: 'skipped' };
@@ -99,6 +100,8 @@ export interface ApplyOptions {
   /** Where `put` takes its content from: the same path in this tree. */
   readonly from: Tree;
   readonly stop: StopFlag;
+  /** A folder outside both trees that takes what a remove or an overwrite would lose (`--backup-dir`). */
+  readonly backup?: string;
   /** Told of each op as it finishes (in any order); `index` is its place in `ops`. */
   readonly onResult: (index: number, result: OpResult) => void;
 }

@@ -2,6 +2,7 @@ import { closeSync, constants, lstatSync, openSync, readdirSync, readlinkSync } 
 import { errnoCode } from '../../errors.js';
 import { decodeName, fsPath } from '../names.js';
 import { nameOf, parentOf } from '../order.js';
+import type { Backup } from './backup.js';
 
 /** A directory opened for what it is now, never through a symlink. */
 export const O_DIR = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
@@ -36,6 +37,8 @@ export class DirChain {
 
   constructor(
     readonly root: string,
+    /** Where this cycle keeps what it deletes or overwrites in this tree, if anywhere. */
+    readonly backup?: Backup,
     readonly keep = 64,
   ) {}
 

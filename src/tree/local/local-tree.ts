@@ -17,6 +17,7 @@ import {
   type StopFlag,
   type Tree,
 } from '../tree.js';
+import { Backup } from './backup.js';
 import { ListingSink } from './columns.js';
 import { DirChain } from './dirs.js';
 import type { WorkerPool } from './pool.js';
@@ -107,7 +108,7 @@ export class LocalTree implements Tree {
   }
 
   async apply(ops: readonly Op[], options: ApplyOptions): Promise<void> {
-    const dirs = new DirChain(this.root);
+    const dirs = new DirChain(this.root, options.backup === undefined ? undefined : new Backup(options.backup));
     const source = options.from instanceof LocalTree ? new DirChain(options.from.root) : undefined;
     try {
       await this.#applyWith(dirs, source, ops, options);
@@ -136,9 +137,8 @@ export class LocalTree implements Tree {
       if (end > i) {
         const run = ops.slice(i, end);
         if (options.from instanceof LocalTree) {
-          await transfer(this.pool, options.from.root, this.root, run, { stop: options.stop, halted }, (j, r) =>
-            report(i + j, r),
-          );
+          const control = { stop: options.stop, halted, backup: options.backup };
+          await transfer(this.pool, options.from.root, this.root, run, control, (j, r) => report(i + j, r));
         } else for (const [j, op] of run.entries()) report(i + j, await this.#putFrom(options.from, dirs, op, halted));
         i = end;
         continue;
@@ -168,12 +168,13 @@ export class LocalTree implements Tree {
 
   #runHere(dirs: DirChain, op: Op, source: DirChain | undefined): OpResult {
     try {
-      if (op.op === 'remove') removeEntry(dirs, op.path, op.kind);
+      let backedUp = false;
+      if (op.op === 'remove') backedUp = removeEntry(dirs, op.path, op.kind) && op.kind !== 'dir';
       else if (op.op === 'mkdir') makeDir(dirs, op.path, op.replacing);
-      else if (op.op === 'link') linkInto(dirs, op.path, op.target, op.replacing);
+      else if (op.op === 'link') backedUp = linkInto(dirs, op.path, op.target, op.replacing);
       else if (op.op === 'meta') stampDir(dirs, op.path, op.mode, mtimeToSet(source, op.path, op.mtimeMs), op.owner);
       else throw new Error(`${op.op} runs on the pool`);
-      return { ok: true };
+      return backedUp ? { ok: true, backedUp: true } : { ok: true };
     } catch (error) {
       return { ok: false, failure: failureOf(op.path, error) };
     }
@@ -196,8 +197,7 @@ export class LocalTree implements Tree {
       } catch (error) {
         discard(temp, error);
       }
-      moveIntoPlace(dirs, op.path, temp, op.replacing);
-      return { ok: true };
+      return moveIntoPlace(dirs, op.path, temp, op.replacing) ? { ok: true, backedUp: true } : { ok: true };
     } catch (error) {
       return { ok: false, failure: failureOf(op.path, error) };
     }

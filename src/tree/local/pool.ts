@@ -25,6 +25,7 @@ export const THREAD_EXEC_ARGV: readonly string[] = [...process.execArgv, '--no-e
 /** The one worker pool of a run: scanning, hashing and copying all go through it. */
 export class WorkerPool {
   readonly #piscina: Piscina;
+  readonly #inFlight = new Set<Promise<unknown>>();
 
   constructor(
     readonly threads: number,
@@ -52,19 +53,34 @@ export class WorkerPool {
 
   /** What the pool thread listed of each tree (see `ScanTask`); the coordinator lists the rest. */
   scan(task: ScanTask): Promise<ScanResult> {
-    return this.#piscina.run(task, { filename: SCAN });
+    return this.#track(this.#piscina.run(task, { filename: SCAN }));
   }
 
   /** Run once per thread that should take part: each takes ranges until none are left. */
   hash(task: HashTask): Promise<HashFailure[]> {
-    return this.#piscina.run(task, { filename: HASH });
+    return this.#track(this.#piscina.run(task, { filename: HASH }));
   }
 
   copy(task: CopyTask): Promise<CopyResult[]> {
-    return this.#piscina.run(task, { filename: COPY });
+    return this.#track(this.#piscina.run(task, { filename: COPY }));
   }
 
-  close(): Promise<void> {
+  /**
+   * Waits for the tasks in flight, then ends the threads. A scan whose result the coordinator
+   * no longer needed (it walked both trees itself) may still be running, or its thread still
+   * booting: destroying the pool under it made piscina report "Unexpected message from Worker".
+   */
+  async close(): Promise<void> {
+    await Promise.allSettled(this.#inFlight);
     return this.#piscina.destroy();
+  }
+
+  #track<T>(task: Promise<T>): Promise<T> {
+    this.#inFlight.add(task);
+    const done = (): void => {
+      this.#inFlight.delete(task);
+    };
+    task.then(done, done);
+    return task;
   }
 }

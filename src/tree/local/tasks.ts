@@ -93,6 +93,8 @@ export interface CopyTask {
   readonly sourceRoot: string;
   readonly replicaRoot: string;
   readonly jobs: CopyJob[];
+  /** The cycle's backup folder (see `ApplyOptions.backup`). */
+  readonly backup?: string;
   /** Raised on shutdown: jobs not yet started are skipped. */
   readonly stop: StopFlag;
 }

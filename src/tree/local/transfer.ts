@@ -60,13 +60,19 @@ export async function transfer(
   sourceRoot: string,
   replicaRoot: string,
   ops: readonly Op[],
-  control: { readonly stop: StopFlag; readonly halted: () => boolean },
+  control: { readonly stop: StopFlag; readonly halted: () => boolean; readonly backup: string | undefined },
   onResult: (index: number, result: OpResult) => void,
 ): Promise<void> {
   const indexed = ops.map((op, index) => ({ op, index }));
   const groups = batches(indexed, (o) => bytesOf(o.op), BATCH_BYTES, BATCH_JOBS);
   const send = (group: typeof indexed): Promise<OpResult[]> =>
-    pool.copy({ sourceRoot, replicaRoot, jobs: group.map((o) => toJob(o.op)), stop: control.stop });
+    pool.copy({
+      sourceRoot,
+      replicaRoot,
+      jobs: group.map((o) => toJob(o.op)),
+      backup: control.backup,
+      stop: control.stop,
+    });
   const bytes = ops.reduce((sum, op) => sum + bytesOf(op), 0);
   let next = 0;
   const take = (): typeof indexed | undefined => (control.halted() ? undefined : groups[next++]);

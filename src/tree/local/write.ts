@@ -28,6 +28,7 @@ import { type FsPath, fsPath } from '../names.js';
 import { nameOf, parentOf } from '../order.js';
 import { tempName } from '../temp.js';
 import type { Kind, OpResult, Owner, Replacing } from '../tree.js';
+import { Backup } from './backup.js';
 import { DirChain, fdPath, inDir, O_DIR } from './dirs.js';
 import { makeDirs } from './makedirs.js';
 import { copySparse, isSparse } from './sparse.js';
@@ -60,13 +61,18 @@ function onEntry<T>(path: FsPath, flags: number, fn: (fd: number) => T): T {
 class SourceChanged extends Error {}
 
 /** Removes one entry; already gone (or its directory gone) is what was wanted. */
-export function removeEntry(dirs: DirChain, path: string, kind: Kind): void {
+export function removeEntry(dirs: DirChain, path: string, kind: Kind): boolean {
   try {
     const at = dirs.at(path);
-    if (kind === 'dir') rmdirSync(at);
+    if (kind === 'dir') {
+      dirs.backup?.dir(path);
+      rmdirSync(at);
+    } else if (dirs.backup) dirs.backup.move(at, path);
     else unlinkSync(at);
+    return dirs.backup !== undefined;
   } catch (error) {
     if (errnoCode(error) !== 'ENOENT') throw error;
+    return false;
   }
 }
 
@@ -128,13 +134,12 @@ export function unlockDir(dirs: DirChain, path: string): void {
 /** Pool task: run a batch of writes, each independent; failures come back as data. */
 export function runCopyTask(task: CopyTask): OpResult[] {
   const source = new DirChain(task.sourceRoot);
-  const replica = new DirChain(task.replicaRoot);
+  const replica = new DirChain(task.replicaRoot, task.backup === undefined ? undefined : new Backup(task.backup));
   try {
     return task.jobs.map((job) => {
       if (Atomics.load(task.stop, 0) === 1) return { ok: 'skipped' };
       try {
-        runJob(source, replica, job);
-        return { ok: true };
+        return runJob(source, replica, job) ? { ok: true, backedUp: true } : { ok: true };
       } catch (error) {
         if (error instanceof SourceChanged) return { ok: 'changed', reason: error.message };
         return { ok: false, failure: failureOf(job.path, error) };
@@ -164,12 +169,13 @@ export function setFileMeta(at: FsPath, mode: number, mtime: string, owner: Owne
   }
 }
 
-function runJob(source: DirChain, replica: DirChain, job: CopyJob): void {
+/** Runs one job; true when what it replaced went to the backup. */
+function runJob(source: DirChain, replica: DirChain, job: CopyJob): boolean {
   if (job.kind === 'meta') {
     const mtime = mtimeToSet(source, job.path, job.mtimeMs);
     if (job.mode === undefined) setLinkMeta(replica.at(job.path), mtime, job.owner);
     else setFileMeta(replica.at(job.path), job.mode, mtime, job.owner);
-    return;
+    return false;
   }
   const temp = tempBeside(replica, job.path);
   try {
@@ -181,14 +187,14 @@ function runJob(source: DirChain, replica: DirChain, job: CopyJob): void {
   } catch (error) {
     discard(temp, error);
   }
-  moveIntoPlace(replica, job.path, temp, job.replacing);
+  return moveIntoPlace(replica, job.path, temp, job.replacing);
 }
 
 /** Makes `path` another name of the file at `target`: a link under a temporary name, renamed into place. */
-export function linkInto(dirs: DirChain, path: string, target: string, replacing: Replacing): void {
+export function linkInto(dirs: DirChain, path: string, target: string, replacing: Replacing): boolean {
   const temp = tempBeside(dirs, path);
   linkSync(dirs.at(target), temp);
-  moveIntoPlace(dirs, path, temp, replacing);
+  return moveIntoPlace(dirs, path, temp, replacing);
 }
 
 /** A symlink's owner and mtime, on the link itself. */
@@ -208,16 +214,20 @@ export function discard(temp: FsPath, error: unknown): never {
 }
 
 /** Renames a complete temporary entry over `path`, so the final path only ever holds a whole old or new entry. */
-export function moveIntoPlace(dirs: DirChain, path: string, temp: FsPath, replacing: Replacing): void {
+export function moveIntoPlace(dirs: DirChain, path: string, temp: FsPath, replacing: Replacing): boolean {
   try {
     const to = dirs.at(path);
+    const there = lstatSync(to, { throwIfNoEntry: false });
     // rename cannot replace a directory with a file: the emptied directory goes first; one the
     // excludes hid goes with what it holds.
-    if (replacing !== 'nothing' && lstatSync(to, { throwIfNoEntry: false })?.isDirectory()) {
+    if (replacing !== 'nothing' && there?.isDirectory()) {
       if (replacing === 'excluded') removeTree(to);
       else rmdirSync(to);
     }
+    const backedUp = dirs.backup !== undefined && there !== undefined && !there.isDirectory();
+    if (backedUp) dirs.backup?.keep(to, path);
     renameSync(temp, to);
+    return backedUp;
   } catch (error) {
     discard(temp, error);
   }
