@@ -3,7 +3,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, statSync, utimesSync,
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { removeDir, rsyncDiff, runCli, startCli, syncOnce, tempDir, writeTree } from './helpers.js';
+import { pairSuite, removeDir, rsyncDiff, runCli, startCli, syncOnce, tempDir, writeTree } from './helpers.js';
 
 /** Rejects when `promise` takes longer than `ms`: a hang fails the test instead of stalling the suite. */
 function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
@@ -145,13 +145,7 @@ C('Ctrl-C during --once: "cycle stopped" in the log and the report, and exit 20'
 
 C.run();
 
-const M = suite<{ dir: string; src: string; rep: string }>('mtimes', { dir: '', src: '', rep: '' });
-M.before.each((ctx) => {
-  ctx.dir = tempDir();
-  ctx.src = join(ctx.dir, 'src');
-  ctx.rep = join(ctx.dir, 'rep');
-});
-M.after.each((ctx) => removeDir(ctx.dir));
+const M = pairSuite('mtimes');
 
 M(
   'mtimes before 1970 are kept on files, directories, symlinks and the root; a second cycle does nothing',
@@ -200,13 +194,7 @@ M(
 
 M.run();
 
-const E = suite<{ dir: string; src: string; rep: string }>('excludes at the edges', { dir: '', src: '', rep: '' });
-E.before.each((ctx) => {
-  ctx.dir = tempDir();
-  ctx.src = join(ctx.dir, 'src');
-  ctx.rep = join(ctx.dir, 'rep');
-});
-E.after.each((ctx) => removeDir(ctx.dir));
+const E = pairSuite('excludes at the edges');
 
 E(
   'a replica-only directory that holds excluded entries is kept with a note, not failed every cycle',
@@ -244,13 +232,7 @@ E(
 
 E.run();
 
-const L = suite<{ dir: string; src: string; rep: string }>('leftover temporary files', { dir: '', src: '', rep: '' });
-L.before.each((ctx) => {
-  ctx.dir = tempDir();
-  ctx.src = join(ctx.dir, 'src');
-  ctx.rep = join(ctx.dir, 'rep');
-});
-L.after.each((ctx) => removeDir(ctx.dir));
+const L = pairSuite('leftover temporary files');
 
 L(
   'a dry run names the leftover the real run removes, and the removal leaves the directory mtime right',

@@ -10,23 +10,12 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { operations, removeDir, rsyncDiff, syncOnce, tempDir, writeTree } from './helpers.js';
+import { operations, pairSuite, rsyncDiff, syncOnce, writeTree } from './helpers.js';
 
 const ROOT = process.getuid?.() === 0;
 
-const X = suite<{ dir: string; src: string; rep: string }>('an exact copy of real trees', {
-  dir: '',
-  src: '',
-  rep: '',
-});
-X.before.each((ctx) => {
-  ctx.dir = tempDir();
-  ctx.src = join(ctx.dir, 'src');
-  ctx.rep = join(ctx.dir, 'rep');
-});
-X.after.each((ctx) => removeDir(ctx.dir));
+const X = pairSuite('an exact copy of real trees');
 
 X(
   'as root, owner and group of files, directories and symlinks are kept, setuid included; --no-owner clears setuid',

@@ -20,7 +20,18 @@ import { execute } from '../src/sync/execute.js';
 import { ListingSink } from '../src/tree/local/columns.js';
 import { WorkerPool } from '../src/tree/local/pool.js';
 import { walkFront } from '../src/tree/local/walk.js';
-import { CLI, captureLogger, removeDir, rsyncDiff, runCli, startCli, syncOnce, tempDir, writeTree } from './helpers.js';
+import {
+  CLI,
+  captureLogger,
+  pairSuite,
+  removeDir,
+  rsyncDiff,
+  runCli,
+  startCli,
+  syncOnce,
+  tempDir,
+  writeTree,
+} from './helpers.js';
 
 const H = suite<{ dir: string; src: string; rep: string; outside: string }>('hardening', {
   dir: '',
@@ -160,14 +171,10 @@ H('a tree 2,000 directories deep syncs exactly (a child with a time limit)', asy
 
 H.run();
 
-const O = suite<{ dir: string; src: string; rep: string }>('output and signals', { dir: '', src: '', rep: '' });
+const O = pairSuite('output and signals');
 O.before.each((ctx) => {
-  ctx.dir = tempDir();
-  ctx.src = join(ctx.dir, 'src');
-  ctx.rep = join(ctx.dir, 'rep');
   writeTree(ctx.src, Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`d${i % 4}/f${i}`, `content ${i}`])));
 });
-O.after.each((ctx) => removeDir(ctx.dir));
 
 O('a full disk under the log file leaves a complete replica: warned once, exit 0', ({ dir, src, rep }) => {
   const mnt = join(dir, 'mnt');

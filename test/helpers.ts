@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createConsola, type LogObject } from 'consola/core';
+import { suite, type Test } from 'uvu';
 import type { Logger } from '../src/report/log.js';
 import { runCycle } from '../src/run/cycle.js';
 import { type CycleOptions, type CycleReport, cycleOptions } from '../src/sync/cycle.js';
@@ -142,4 +143,23 @@ export function startCli(args: string[]): {
       check();
     });
   return { child, output: () => out, waitFor, exit };
+}
+
+/** What a test of one folder pair gets: a fresh temp dir, and in it the paths `src` and `rep` (not created). */
+export interface PairContext {
+  dir: string;
+  src: string;
+  rep: string;
+}
+
+/** A suite whose every test gets a fresh `PairContext`, removed after it. */
+export function pairSuite(name: string): Test<PairContext> {
+  const s = suite<PairContext>(name, { dir: '', src: '', rep: '' });
+  s.before.each((ctx) => {
+    ctx.dir = tempDir();
+    ctx.src = join(ctx.dir, 'src');
+    ctx.rep = join(ctx.dir, 'rep');
+  });
+  s.after.each((ctx) => removeDir(ctx.dir));
+  return s;
 }
