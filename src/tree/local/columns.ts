@@ -54,6 +54,8 @@ export class ListingSink implements Sink {
     let at = 0;
     let link = 0;
     let linked = 0;
+    // The next entry with other names (reading past a typed array's end would slow the whole loop).
+    let nextLinked = encoded.linked.length > 0 ? (encoded.linked[0] as number) : -1;
     dirs.forEach((dir, d) => {
       const entries: Entry[] = [];
       for (const end = at + (encoded.counts[d] as number); at < end; at++) {
@@ -68,8 +70,10 @@ export class ListingSink implements Sink {
           gid: encoded.gids[at] as number,
         };
         if (kind === 'symlink') entries.push({ ...entry, target: encoded.targets[link++] as string });
-        else if (encoded.linked[linked] === at) entries.push({ ...entry, link: encoded.links[linked++] as string });
-        else entries.push(entry);
+        else if (at === nextLinked) {
+          entries.push({ ...entry, link: encoded.links[linked++] as string });
+          nextLinked = linked < encoded.linked.length ? (encoded.linked[linked] as number) : -1;
+        } else entries.push(entry);
       }
       this.#listings.set(dir, entries);
     });

@@ -92,9 +92,5 @@ export function readLink(path: string | Buffer): string {
   return target.includes('\uFFFD') ? decodeName(readlinkSync(path, { encoding: 'buffer' })) : target;
 }
 
-/** A directory's names exactly as the filesystem holds them (see names.ts), and whether any is not UTF-8. */
-export function readNames(path: string): { names: string[]; raw: boolean } {
-  const names = readdirSync(path);
-  if (!names.some((name) => name.includes('\uFFFD'))) return { names, raw: false };
-  return { names: readdirSync(path, { encoding: 'buffer' }).map(decodeName), raw: true };
-}
+/** A directory's names exactly as the filesystem holds them (see names.ts): for a directory with a name that is not UTF-8. */
+export const readRawNames = (path: string): string[] => readdirSync(path, { encoding: 'buffer' }).map(decodeName);

@@ -1,11 +1,11 @@
-import { closeSync, fstatSync, lstatSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, readdirSync, type Stats } from 'node:fs';
 import { setImmediate } from 'node:timers/promises';
 import { errnoCode, type Failure, failureOf } from '../../errors.js';
 import { compileExcludes, type Exclude } from '../filter.js';
 import { encodeName, fsPath, hasRawBytes } from '../names.js';
 import { type Entry, isStopped, type Kind, type Snapshot, type StopFlag } from '../tree.js';
 import { ColumnSink, type EncodedListings, ListingSink, type Sink } from './columns.js';
-import { fdPath, readLink, readNames } from './dirs.js';
+import { fdPath, readLink, readRawNames } from './dirs.js';
 import { Seen } from './seen.js';
 import { backOpen, claimBack, claimFront, closeFront, type WalkShare } from './split-walk.js';
 import type { WalkTask } from './tasks.js';
@@ -76,8 +76,15 @@ function list(root: string, dir: string, exclude: Exclude | undefined, failures:
       failures.push(swapped(dir));
       return [];
     }
-    const { names, raw } = readNames(fdPath(fd));
-    entries = listChildren(names.sort(), byPath ? abs : fdPath(fd), raw, dir, exclude, failures, seen);
+    const base = byPath ? abs : fdPath(fd);
+    // A name that is not UTF-8 reads as one with U+FFFD, which then cannot be found: only such a
+    // directory is listed again, as bytes, so the usual case pays nothing for it.
+    const list = (names: string[], raw: boolean, found: Failure[]): Entry[] | undefined => {
+      const listed = listChildren(names.sort(), base, raw, dir, exclude, found, seen);
+      if (listed) failures.push(...found);
+      return listed;
+    };
+    entries = list(readdirSync(fdPath(fd)), false, []) ?? (list(readRawNames(fdPath(fd)), true, []) as Entry[]);
     kept = !byPath && seen.keep(dir, fd);
   } catch (error) {
     const code = errnoCode(error);
@@ -104,7 +111,7 @@ function listChildren(
   exclude: Exclude | undefined,
   failures: Failure[],
   seen: Seen,
-): Entry[] {
+): Entry[] | undefined {
   const entries: Entry[] = [];
   const rawBase = hasRawBytes(base);
   for (const name of names) {
@@ -113,6 +120,7 @@ function listChildren(
     try {
       // Undefined means it vanished since readdir: absent, not an error.
       const stat = lstatSync(childAbs, { throwIfNoEntry: false });
+      if (stat === undefined && !raw && name.includes('\uFFFD')) return undefined;
       if (stat && (exclude === undefined || !exclude(childRel, stat.isDirectory()))) {
         entries.push(entryOf(childRel, stat, childAbs));
         if (stat.isDirectory()) seen.set(childRel, stat);
