@@ -84,9 +84,11 @@ C('values stay the strings typed: --exclude 007, --log-file 1e1; --interval 1e3 
   assert.is(r.code, 0, r.stderr);
   assert.ok(existsSync(join(d, '7')) && !existsSync(join(d, '007')));
   assert.ok(existsSync(join(dir, '1e1')) && !existsSync(join(dir, '10')));
-  const bad = await runCli([a, d, '--interval', '1e3']);
-  assert.is(bad.code, 2);
-  assert.match(bad.stderr, /interval must be a positive duration .*\(got "1e3"\)/);
+  for (const typed of ['1e3', '0x10']) {
+    const bad = await runCli([a, d, '--interval', typed]);
+    assert.is(bad.code, 2);
+    assert.match(bad.stderr, new RegExp(`interval must be a positive duration .*\\(got "${typed}"\\)`));
+  }
 });
 
 C('a value is never taken from the next option', async ({ a, d }) => {

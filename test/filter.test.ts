@@ -88,6 +88,60 @@ function rsyncKeeps(root: string, pattern: string): string[] {
     .sort();
 }
 
+test("every pattern form in the README's table excludes exactly what rsync excludes", () => {
+  const dir = tempDir();
+  try {
+    const root = join(dir, 'src');
+    writeTree(root, {
+      'a.tmp': '',
+      'x/node_modules/m': '',
+      'docs/a.md': '',
+      'docs/sub/b.md': '',
+      'k/docs/c.md': '',
+      'a/b': '',
+      'x/a/b': '',
+      'build/o': '',
+      'src/build/o': '',
+      'cache/c': '',
+      'y/cache': '',
+      'dir/in': '',
+      'file1.txt': '',
+      'a.txt': '',
+      'b.txt': '',
+      '7up': '',
+      '*.txt': '',
+      'back\\slash': '',
+    });
+    const table = [
+      '*.tmp',
+      'node_modules',
+      'docs/*.md',
+      'a/b',
+      '/build',
+      '/docs/*.md',
+      'cache/',
+      '**/node_modules',
+      'docs/**.md',
+      'dir/***',
+      'file?.txt',
+      '[ab].txt',
+      '[!a-c]*',
+      '[[:digit:]]*',
+      '\\*.txt',
+      'back\\slash',
+    ];
+    for (const p of table) {
+      const ours = scanTree(root, [p])
+        .entries.map((e) => e.path)
+        .filter((path) => path !== '')
+        .sort();
+      assert.equal(ours, rsyncKeeps(root, p), `pattern ${p}`);
+    }
+  } finally {
+    removeDir(dir);
+  }
+});
+
 test('random patterns of every documented form exclude exactly what rsync excludes (fast-check, rsync as oracle)', () => {
   const dir = tempDir();
   try {

@@ -130,6 +130,24 @@ H(
   },
 );
 
+H('replica entries someone else deleted first count as done, not failed', async (ctx) => {
+  writeTree(ctx.src, { keep: 'k' });
+  writeTree(ctx.rep, { keep: 'k', 'old/a': 'a', 'old/b': 'b', loose: 'l' });
+  const { log, errors } = captureLogger();
+  const pool = new WorkerPool(2, (error) => assert.unreachable(error.message));
+  try {
+    const { plan } = await planCycle(pool, cycleOptions(ctx.src, ctx.rep), log);
+    rmSync(join(ctx.rep, 'old'), { recursive: true });
+    rmSync(join(ctx.rep, 'loose'));
+    const outcome = await execute(plan, { ...localTrees(pool, ctx.src, ctx.rep), log, stop: noStop() });
+    assert.equal(errors, []);
+    assert.is(outcome.failed, 0);
+    assert.is(outcome.deleted, 4);
+  } finally {
+    await pool.close();
+  }
+});
+
 H('a FIFO swapped in for a source file after the scan ends the cycle with a warning, not a hang', async (ctx) => {
   writeTree(ctx.src, { f: 'file', g: 'g' });
   const { log, errors } = captureLogger();
