@@ -145,6 +145,46 @@ C('Ctrl-C during --once: "cycle stopped" in the log and the report, and exit 20'
   assert.is(JSON.parse(readFileSync(report, 'utf8').trim()).stopped, true);
 });
 
+C(
+  '--help: every option of the table, required arguments shown as such, exit codes and environment, no parser boilerplate',
+  async () => {
+    const { OPTIONS, flagOf } = await import('../src/cli/flags.js');
+    const r = await runCli(['--help']);
+    assert.is(r.code, 0);
+    for (const name of Object.keys(OPTIONS)) assert.ok(r.stdout.includes(`--${flagOf(name)}`), name);
+    assert.match(r.stdout, /\$ replisync <source> <replica> \[log-file\] \[interval\] \[options\]/);
+    for (const section of ['Exit codes:', 'Environment:', 'Jobs file:']) assert.ok(r.stdout.includes(section), section);
+    for (const boilerplate of ['Commands:', 'For more info', '(default: true)'])
+      assert.not.ok(r.stdout.includes(boilerplate));
+    assert.not.match(r.stdout, / +$/m, 'no trailing spaces');
+    const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version as string;
+    assert.match((await runCli(['--version'])).stdout, new RegExp(`^replisync/${version.replaceAll('.', '\\.')} `));
+  },
+);
+
+C(
+  'short forms as rsync spells them: -n dry run, -c checksum, -q quiet, -v verbose, combinable (-nc)',
+  async ({ a, d }) => {
+    const before = fingerprint(d);
+    const dry = await runCli([a, d, '--once', '-nc']);
+    assert.is(dry.code, 0, dry.stderr);
+    assert.match(
+      dry.stdout,
+      /\[dry-run\] update file same\.txt \(content\)/,
+      'checksum found the same-size, same-mtime change',
+    );
+    assert.is(fingerprint(d), before);
+    const quiet = await runCli([a, d, '--once', '-n', '-q']);
+    assert.is(quiet.stdout, '');
+    const verbose = await runCli([a, d, '--once', '-n', '-v']);
+    assert.match(verbose.stdout, /with \d+ workers? \(dry run\)/);
+    assert.match(verbose.stdout, /scan \d+ ms/);
+    const unknown = await runCli([a, d, '--once', '-z']);
+    assert.is(unknown.code, 2);
+    assert.is(unknown.stderr, 'replisync: Unknown option `-z` (see --help)\n');
+  },
+);
+
 C.run();
 
 const M = pairSuite('mtimes');

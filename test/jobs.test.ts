@@ -230,4 +230,39 @@ J('the shipped JSON schema lists exactly the fields the jobs file accepts', () =
   assert.equal(schema, jobsSchema(), 'schema/jobs.schema.json is what npm run schema writes from the option table');
 });
 
+J(
+  "a jobs file may name its schema, ~/ paths are the home directory, and a command-line --exclude adds to a job's list",
+  async ({ dir }) => {
+    const { homedir } = await import('node:os');
+    const { resolveOptions } = await import('../src/cli/resolve.js');
+    const { parseCommandLine } = await import('../src/cli/args.js');
+    writeTree(join(dir, 'src'), { 'a.tmp': '', 'b.log': '', c: '' });
+    const jobs = writeJobs(dir, {
+      $schema: '../schema/jobs.schema.json',
+      jobs: [{ source: 'src', replica: 'rep', exclude: ['*.tmp'] }],
+    });
+    const line = parseCommandLine(['--config', jobs, '--exclude', '*.log', '--once']);
+    assert.is(line.kind, 'run');
+    const options = resolveOptions(line.kind === 'run' ? line.options : {});
+    assert.equal(options.jobs[0]?.exclude, ['*.tmp', '*.log']);
+    const home = parseCommandLine(['src', 'rep', '--log-file=~/replisync-test.log']);
+    assert.is(home.kind === 'run' && home.options.logFile, join(homedir(), 'replisync-test.log'));
+  },
+);
+
+J(
+  'a log file and a report inside the source are left out of the sync, not copied again every cycle',
+  async ({ dir }) => {
+    const src = join(dir, 'src');
+    writeTree(src, { 'data.txt': 'd' });
+    const rep = join(dir, 'rep');
+    const r = await runCli([src, rep, join(src, 'logs/sync.log'), '--report', join(src, 'r[1].jsonl'), '--once']);
+    assert.is(r.code, 0, r.stderr);
+    // Its directory is one of the source's like any other, as with rsync's exclude of the file alone.
+    assert.equal(readdirSync(rep).sort(), ['data.txt', 'logs']);
+    assert.equal(readdirSync(join(rep, 'logs')), []);
+    const again = await runCli([src, rep, join(src, 'logs/sync.log'), '--report', join(src, 'r[1].jsonl'), '--once']);
+    assert.not.match(again.stdout + again.stderr, /changed while|create file|update file/);
+  },
+);
 J.run();

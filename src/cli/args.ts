@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { usageError } from '../errors.js';
-import { type Flags, flagOf, OPTIONS, type OptionName, optionNames } from './flags.js';
+import { type Flags, flagOf, OPTIONS, type OptionName, type OptionSpec, optionNames } from './flags.js';
+import { expandHome } from './home.js';
 
 /** Options as a user gives them: all optional, every value the string typed. */
 export interface UserOptions extends Flags {
@@ -14,6 +15,10 @@ export type CommandLine =
 
 const USAGE = 'usage is replisync <source> <replica> [log-file] [interval]';
 const byFlag = new Map<string, OptionName>(optionNames().map((name) => [flagOf(name), name]));
+const spellings = (flag: string, spec: OptionSpec): string[] => [
+  `--${flag}`,
+  ...(spec.short ? [`-${spec.short}`] : []),
+];
 
 /**
  * Argv → options, strictly: a switch takes no value (`--dry-run=true` is refused, and giving
@@ -24,11 +29,15 @@ const byFlag = new Map<string, OptionName>(optionNames().map((name) => [flagOf(n
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   if (argv.length === 0) throw usageError(`missing <source> and <replica>: ${USAGE} (see --help)`);
   const options = Object.fromEntries(
-    optionNames().map((name) => [flagOf(name), { type: OPTIONS[name].type === 'boolean' ? 'boolean' : 'string' }]),
-  ) as Record<string, { type: 'boolean' | 'string' }>;
+    optionNames().map((name) => {
+      const spec: OptionSpec = OPTIONS[name];
+      const type = spec.type === 'boolean' ? 'boolean' : 'string';
+      return [flagOf(name), spec.short === undefined ? { type } : { type, short: spec.short }];
+    }),
+  ) as Record<string, { type: 'boolean' | 'string'; short?: string }>;
   const { tokens } = parseArgs({
     args: [...argv],
-    options: { ...options, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
+    options: { ...options, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } },
     allowPositionals: true,
     strict: false,
     tokens: true,
@@ -45,10 +54,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       continue;
     }
     const name = byFlag.get(token.name);
-    if (name === undefined || token.rawName !== `--${token.name}`) {
+    const spec: OptionSpec | undefined = name === undefined ? undefined : OPTIONS[name];
+    if (name === undefined || spec === undefined || !spellings(token.name, spec).includes(token.rawName)) {
       throw usageError(`Unknown option \`${token.rawName}\` (see --help)`);
     }
-    const spec = OPTIONS[name];
     if (spec.type === 'boolean') {
       if (token.value !== undefined)
         throw usageError(`${token.rawName} takes no value (got ${token.rawName}=${token.value})`);
@@ -61,9 +70,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         `${token.rawName} needs a value, not the option ${token.value}; write ${token.rawName}=${token.value} to mean it`,
       );
     }
-    if (spec.type === 'strings') flags[name] = [...((flags[name] as string[] | undefined) ?? []), token.value];
+    const value = spec.path ? expandHome(token.value) : token.value;
+    if (spec.type === 'strings') flags[name] = [...((flags[name] as string[] | undefined) ?? []), value];
     else if (flags[name] !== undefined) throw usageError(`${token.rawName} was given more than once`);
-    else flags[name] = token.value;
+    else flags[name] = value;
   }
   if (wants !== 'run') return { kind: wants };
   return { kind: 'run', options: withPositionals(flags as Flags, positionals) };

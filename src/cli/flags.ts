@@ -14,6 +14,8 @@ export interface OptionSpec {
   readonly scope: 'job' | 'run' | 'cli';
   /** The value's name in `--help` (`--interval <time>`). */
   readonly value?: string;
+  /** A one-letter form, as rsync spells it (`-n` for `--dry-run`). */
+  readonly short?: string;
   readonly path?: boolean;
   readonly help: string;
   /** The schema's description, where it says more than the help line. */
@@ -50,6 +52,7 @@ export const OPTIONS = {
   checksum: {
     type: 'boolean',
     scope: 'job',
+    short: 'c',
     help: 'Compare the content of every same-size pair, not only when mtimes differ',
     schema: 'Compare the content of every same-size pair by hash; default false.',
   },
@@ -60,7 +63,7 @@ export const OPTIONS = {
     help: `Hash large files in ranges of this size: 64K, 8M… (default: ${DEFAULT_CHUNK_SIZE})`,
     schema: `Hash files larger than this in ranges of this size: 64K, 8M; default ${DEFAULT_CHUNK_SIZE}, at least 4K.`,
   },
-  dryRun: { type: 'boolean', scope: 'cli', help: 'Print what would change; change nothing' },
+  dryRun: { type: 'boolean', scope: 'cli', short: 'n', help: 'Print what would change; change nothing' },
   allowEmptySource: {
     type: 'boolean',
     scope: 'job',
@@ -140,9 +143,10 @@ export const OPTIONS = {
   quiet: {
     type: 'boolean',
     scope: 'cli',
+    short: 'q',
     help: 'Console shows warnings and errors only (the log file keeps everything)',
   },
-  verbose: { type: 'boolean', scope: 'cli', help: 'Console shows debug detail too' },
+  verbose: { type: 'boolean', scope: 'cli', short: 'v', help: 'Console shows debug detail too' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { describeCause, usageError } from '../errors.js';
 import type { UserOptions } from './args.js';
 import { type JobSettings, namesIn, OPTIONS, type OptionName, type OptionSpec } from './flags.js';
+import { expandHome } from './home.js';
 import { duplicateKey } from './json.js';
 
 /** One folder pair of a jobs file, with its own overrides. */
@@ -35,7 +36,7 @@ const PATH_FIELDS = new Set([...namesIn('job', 'run').filter((name) => 'path' in
 
 /** The field names a jobs file accepts, at the top level and in a job (the schema in schema/ lists the same). */
 export const configFields = (): { top: string[]; job: string[] } => ({
-  top: [...Object.keys(TOP_FIELDS), 'jobs'],
+  top: [...Object.keys(TOP_FIELDS), 'jobs', '$schema'],
   job: Object.keys(ENTRY_FIELDS),
 });
 
@@ -75,7 +76,7 @@ function readFields(
     const type = fields[key];
     if (type === undefined) throw usageError(`${where}: unknown field "${key}"`);
     if (!fits(type, value)) throw usageError(`${where}: ${key} must be ${EXPECTED[type]}`);
-    out[key] = PATH_FIELDS.has(key) ? resolve(base, value as string) : value;
+    out[key] = PATH_FIELDS.has(key) ? resolve(base, expandHome(value as string)) : value;
   }
   return out;
 }
@@ -98,7 +99,8 @@ export function loadConfig(path: string): Config {
   const base = dirname(path);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw usageError(`jobs file ${path} must hold a JSON object`);
-  const { jobs, ...top } = raw as Record<string, unknown>;
+  // `$schema` lets an editor check the file against schema/jobs.schema.json; it means nothing to the run.
+  const { jobs, $schema: _schema, ...top } = raw as Record<string, unknown>;
   const defaults = readFields(`jobs file ${path}`, top, TOP_FIELDS, base) as UserOptions;
   if (!Array.isArray(jobs) || jobs.length === 0) throw usageError(`jobs file ${path}: jobs must be a non-empty array`);
   const entries = jobs.map((job: unknown, i) => {

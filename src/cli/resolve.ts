@@ -1,6 +1,6 @@
 import { accessSync, constants, lstatSync, readlinkSync, realpathSync, type Stats, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { describeCause, errnoCode, ReplisyncError, usageError } from '../errors.js';
 import type { ResolvedJob, ResolvedOptions } from '../run/options.js';
 import { compileExcludes } from '../tree/filter.js';
@@ -110,6 +110,19 @@ function checkOutputFile(what: string, path: string, replicas: readonly string[]
   return real;
 }
 
+/**
+ * A log file or report inside a job's source would be copied again every cycle (and warned
+ * about as changed while copied): it is excluded from that job, by its path from the root.
+ */
+function excludeOwnOutput(job: ResolvedJob, outputs: readonly (string | undefined)[]): ResolvedJob {
+  const own = outputs.flatMap((path) =>
+    path !== undefined && isWithin(path, job.source)
+      ? [`/${relative(job.source, path).replace(/[*?[\\]/g, '\\$&')}`]
+      : [],
+  );
+  return own.length === 0 ? job : { ...job, exclude: [...job.exclude, ...own] };
+}
+
 /** Prefixes a usage error with where it was found (a job of a jobs file). */
 function within<T>(where: string, fn: () => T): T {
   try {
@@ -191,7 +204,13 @@ export function resolveOptions(user: UserOptions): ResolvedOptions {
         job.name ?? `job${i + 1}`,
         job.source,
         job.replica,
-        { ...pickJobSettings(config.defaults), ...job, ...overrides },
+        {
+          ...pickJobSettings(config.defaults),
+          ...job,
+          ...overrides,
+          // A command-line --exclude adds to the job's list (or the file's), never replaces it.
+          exclude: [...(job.exclude ?? config.defaults.exclude ?? []), ...(user.exclude ?? [])],
+        },
         dryRun,
         label(i),
       ),
@@ -216,7 +235,7 @@ export function resolveOptions(user: UserOptions): ResolvedOptions {
     global.report === undefined ? undefined : checkOutputFile('report file', resolve(global.report), replicas);
   if (logFile !== undefined && logFile === report) throw usageError(`the report file ${report} is the log file`);
   return {
-    jobs,
+    jobs: jobs.map((job) => excludeOwnOutput(job, [logFile, report])),
     logFile,
     report,
     statsIntervalMs:

@@ -30,6 +30,7 @@ export function jobsSchema(): JsonSchema {
     additionalProperties: false,
     required: ['jobs'],
     properties: {
+      $schema: { type: 'string', description: 'This schema, for editors that check the file as it is typed.' },
       ...fields(namesIn('job', 'run')),
       jobs: {
         type: 'array',

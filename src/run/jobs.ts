@@ -88,7 +88,7 @@ export async function runJobs(
     options.jobs.forEach((job, i) => {
       const every = options.once ? '' : `, every ${job.intervalMs / 1000}s`;
       logs[i]?.info(
-        `replisync ${job.source} → ${job.replica}${every} with ${options.workers} workers${job.dryRun ? ' (dry run)' : ''}`,
+        `replisync ${job.source} → ${job.replica}${every} with ${options.workers} worker${options.workers === 1 ? '' : 's'}${job.dryRun ? ' (dry run)' : ''}`,
       );
     });
     if (options.once) {
