@@ -272,6 +272,27 @@ E(
   },
 );
 
+E(
+  '--size-only, as rsync reads it: a same-size file is not rewritten, only its metadata fixed',
+  async ({ src, rep }) => {
+    writeTree(src, { same: 'AAAA', grown: 'x' });
+    await syncOnce(src, rep);
+    writeFileSync(join(src, 'same'), 'BBBB');
+    writeFileSync(join(src, 'grown'), 'xxxx');
+    utimesSync(join(src, 'same'), 1_700_000_000, 1_700_000_000);
+    const r = await syncOnce(src, rep, { sizeOnly: true });
+    assert.equal(
+      r.lines.filter((l) => /^(create|update|delete) /.test(l)),
+      ['update file grown (content)', 'update file same (metadata)'],
+    );
+    assert.is(readFileSync(join(rep, 'same'), 'utf8'), 'AAAA');
+    const rsync = execFileSync('rsync', ['-a', '--size-only', '-n', '-i', '--delete', `${src}/`, `${rep}/`], {
+      encoding: 'utf8',
+    });
+    assert.is(rsync, '', 'rsync --size-only sees nothing left to do');
+  },
+);
+
 E.run();
 
 const L = pairSuite('leftover temporary files');

@@ -63,6 +63,13 @@ export const OPTIONS = {
     help: `Hash large files in ranges of this size: 64K, 8M… (default: ${DEFAULT_CHUNK_SIZE})`,
     schema: `Hash files larger than this in ranges of this size: 64K, 8M; default ${DEFAULT_CHUNK_SIZE}, at least 4K.`,
   },
+  sizeOnly: {
+    type: 'boolean',
+    scope: 'job',
+    help: "Files of the same size are the same (rsync's --size-only): only their metadata is fixed",
+    schema:
+      "Files of the same size count as the same, whatever their mtimes (rsync's --size-only); only their metadata is fixed.",
+  },
   dryRun: { type: 'boolean', scope: 'cli', short: 'n', help: 'Print what would change; change nothing' },
   allowEmptySource: {
     type: 'boolean',

@@ -160,6 +160,7 @@ export function resolveJob(
       deleteExcluded: settings.deleteExcluded ?? false,
       noOwner: settings.noOwner ?? false,
       noHardLinks: settings.noHardLinks ?? false,
+      sizeOnly: settings.sizeOnly ?? false,
       backupDir:
         settings.backupDir === undefined ? undefined : checkBackupDir(resolve(settings.backupDir), realSource, replica),
       backupKeep: settings.backupKeep === undefined ? undefined : parseCount('--backup-keep', settings.backupKeep),

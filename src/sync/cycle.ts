@@ -33,6 +33,8 @@ export interface CycleOptions {
   readonly noOwner: boolean;
   /** Copy each name of a hard-linked file on its own. */
   readonly noHardLinks: boolean;
+  /** Same size is same content (rsync's --size-only). */
+  readonly sizeOnly: boolean;
   /** Where deletes and overwrites go instead (`--backup-dir`): one folder per cycle, named by its start. */
   readonly backupDir: string | undefined;
   /** How many cycle folders of the backup to keep, newest first. */
@@ -63,6 +65,7 @@ export function cycleOptions(source: string, replica: string, overrides: Partial
     deleteExcluded: false,
     noOwner: false,
     noHardLinks: false,
+    sizeOnly: false,
     backupDir: undefined,
     backupKeep: undefined,
     ...overrides,
@@ -103,6 +106,7 @@ export async function planSync(
   for (const failure of failures) log.error(`cannot read ${showPath(failure.path)}: ${failure.cause}`);
   const equal = {
     checksum: options.checksum,
+    sizeOnly: options.sizeOnly,
     owners: keepsOwners(trees, options),
     hardLinks: !options.noHardLinks && trees.replica.features.hardLinks,
   };

@@ -7,6 +7,8 @@ export type Change = 'content' | 'metadata' | 'target' | 'kind' | 'link';
 export interface EqualOptions {
   /** Compare the content of every same-size pair, not only those whose mtimes differ. */
   readonly checksum: boolean;
+  /** Same size is same content: never hashed (rsync's --size-only). */
+  readonly sizeOnly?: boolean;
   /** Owner and group are kept (running as root, unless --no-owner): compared, and setuid/setgid bits kept. */
   readonly owners?: boolean;
   /** Files with several names in the source become one inode with as many names in the replica. */
@@ -28,7 +30,11 @@ export type Verdicts = ReadonlyMap<string, boolean>;
 
 /** Whether a pair's content must be hashed before it can be decided: same-size files whose mtimes differ (or all, with checksum). */
 export const needsHash = (s: Entry, r: Entry, options: EqualOptions): boolean =>
-  s.kind === 'file' && r.kind === 'file' && r.size === s.size && (options.checksum || !sameMtime(s.mtimeMs, r.mtimeMs));
+  s.kind === 'file' &&
+  r.kind === 'file' &&
+  r.size === s.size &&
+  options.sizeOnly !== true &&
+  (options.checksum || !sameMtime(s.mtimeMs, r.mtimeMs));
 
 /**
  * What differs between a source entry and its replica, in rclone's order of checks: kind
