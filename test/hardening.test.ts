@@ -297,3 +297,18 @@ I('a log file that is a dangling symlink into the replica is refused as inside t
 });
 
 I.run();
+
+const S2 = pairSuite('a signal sent twice at once');
+S2(
+  'the same signal twice within half a second is one request: the loop still stops gracefully',
+  async ({ src, rep }) => {
+    writeTree(src, { f: 'f' });
+    const run = startCli([src, rep, '--interval', '1h']);
+    await run.waitFor(/cycle done/);
+    run.child.kill('SIGTERM');
+    run.child.kill('SIGTERM');
+    assert.is(await run.exit, 0, run.output());
+    assert.not.match(run.output(), /again: exiting now/);
+  },
+);
+S2.run();

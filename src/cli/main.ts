@@ -10,6 +10,9 @@ import { WorkerPool } from '../tree/local/pool.js';
 import { parseCommandLine } from './args.js';
 import { type ResolvedOptions, resolveOptions } from './resolve.js';
 
+/** A second identical signal within this long of the first is the same request, not a hurry. */
+const SAME_SIGNAL_MS = 500;
+
 const version = (): string =>
   (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -68,11 +71,15 @@ async function runWith(pool: WorkerPool, options: ResolvedOptions, logTo: (log: 
   logTo(log);
   const stop = new Int32Array(new SharedArrayBuffer(4));
   const controller = new AbortController();
+  let first: { signal: NodeJS.Signals; at: number } | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (controller.signal.aborted) {
+    if (first !== undefined) {
+      // `timeout` and some service managers send the same signal twice at once: only a later one hurries.
+      if (signal === first.signal && performance.now() - first.at < SAME_SIGNAL_MS) return;
       log.warn(`${signal} again: exiting now`);
       process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15));
     }
+    first = { signal, at: performance.now() };
     log.info(`${signal} received: finishing the work in flight (send again to exit at once)`);
     Atomics.store(stop, 0, 1);
     controller.abort();

@@ -28,11 +28,11 @@ export class JobStats {
     if (r.failed === 0) this.#lastSuccess = new Date(r.started.getTime() + r.durationMs);
   }
 
-  /** One line: `stats photos: 12 cycles, 40 created, …, mean 1.20s, max 3.40s, last success 2026-…`. */
+  /** One line: `stats: 12 cycles, 40 created, …, mean 1.20s, max 3.40s, last success 2026-…` (the job's tag names it). */
   format(): string {
     const mean = this.cycles === 0 ? 0 : this.#totalMs / this.cycles / 1000;
     return (
-      `stats${this.name ? ` ${this.name}` : ''}: ${this.cycles} cycles, ${this.created} created, ${this.updated} updated, ${this.deleted} deleted, ` +
+      `stats: ${this.cycles} cycles, ${this.created} created, ${this.updated} updated, ${this.deleted} deleted, ` +
       `${this.failed} failed, ${(this.bytes / MiB).toFixed(1)} MiB copied, mean cycle ${mean.toFixed(2)}s, max ${(this.#maxMs / 1000).toFixed(2)}s, ` +
       `last success ${this.#lastSuccess?.toISOString() ?? 'never'}`
     );

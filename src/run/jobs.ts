@@ -43,14 +43,16 @@ export async function runJobs(
 ): Promise<RunResult> {
   const report = options.report === undefined ? undefined : openReport(options.report, log);
   const stats = options.jobs.map((job) => new JobStats(job.name));
+  // A job's lines carry its name; a single pair given on the command line has none.
+  const logs = options.jobs.map((job) => (job.name === '' ? log : log.withTag(job.name)));
   const logStats = (): void => {
-    for (const s of stats) log.info(s.format());
+    stats.forEach((s, i) => {
+      (logs[i] ?? log).info(s.format());
+    });
   };
   const statsEnd = new AbortController();
   const statsLoop =
     options.statsIntervalMs === undefined ? undefined : every(options.statsIntervalMs, logStats, statsEnd.signal);
-  // A job's lines carry its name; a single pair given on the command line has none.
-  const logs = options.jobs.map((job) => (job.name === '' ? log : log.withTag(job.name)));
   let failed = 0;
   let refused = false;
   let fatal = false;
