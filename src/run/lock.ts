@@ -44,14 +44,29 @@ const isLive = (holder: Holder): boolean =>
   processStart(holder.pid) !== undefined &&
   processStart(holder.pid) === holder.start;
 
-function readHolder(path: string): Holder | 'gone' | 'garbage' {
+/** A lock file's text, or undefined when there is none. */
+function readLock(path: string): string | undefined {
   try {
-    const holder = JSON.parse(readFileSync(path, 'utf8')) as Partial<Holder>;
-    return typeof holder.pid === 'number' ? (holder as Holder) : 'garbage';
+    return readFileSync(path, 'utf8');
   } catch (error) {
-    return errnoCode(error) === 'ENOENT' ? 'gone' : 'garbage';
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw error;
   }
 }
+
+function parseHolder(text: string): Holder | 'garbage' {
+  try {
+    const holder = JSON.parse(text) as Partial<Holder>;
+    return typeof holder.pid === 'number' ? (holder as Holder) : 'garbage';
+  } catch {
+    return 'garbage';
+  }
+}
+
+const readHolder = (path: string): Holder | 'gone' | 'garbage' => {
+  const text = readLock(path);
+  return text === undefined ? 'gone' : parseHolder(text);
+};
 
 /** Creates the lock directory (mode 0700) and refuses one that is not a private directory of this user's. */
 function privateDir(dir: string): void {
@@ -103,17 +118,15 @@ export function acquireLock(replica: string, dir = defaultLockDir()): Lock {
       } catch (error) {
         if (errnoCode(error) !== 'EEXIST') throw usageError(`cannot take the lock ${path}: ${describeCause(error)}`);
       }
-      // The holder read belongs to the inode seen before and after it, and only that inode may be judged stale.
-      const seen = lstatSync(path, { throwIfNoEntry: false });
-      const holder = readHolder(path);
+      const text = readLock(path);
+      if (text === undefined) continue;
+      const holder = parseHolder(text);
       if (typeof holder === 'object' && isLive(holder)) {
         throw usageError(
           `replica ${replica} is already being synced by process ${holder.pid} (since ${holder.since}); lock file ${path}`,
         );
       }
-      if (seen && holder !== 'gone' && lstatSync(path, { throwIfNoEntry: false })?.ino === seen.ino) {
-        breakStale(path, seen.ino, temp);
-      }
+      breakStale(path, text, temp);
     }
     throw usageError(`cannot take the lock ${path}: it kept changing hands`);
   } finally {
@@ -121,19 +134,27 @@ export function acquireLock(replica: string, dir = defaultLockDir()): Lock {
   }
 }
 
-function breakStale(path: string, staleIno: number, temp: string): void {
+/**
+ * Removes the lock judged stale, under a `.break` lock, and only if it still holds the very
+ * text judged stale: a pid, its start time and the time it took the lock name one taking of
+ * it. (Comparing inodes is not enough: a freed inode is soon given to the next lock file.)
+ */
+function breakStale(path: string, stale: string, temp: string): void {
   const breaker = `${path}.break`;
   try {
     linkSync(temp, breaker);
   } catch (error) {
     if (errnoCode(error) !== 'EEXIST') throw error;
-    // Another process is breaking it; its breaker is only stale if that process is gone.
-    const other = readHolder(breaker);
-    if (typeof other !== 'object' || !isLive(other)) unlinkIfThere(breaker);
+    // Another process is breaking it; its breaker is only stale if that process is gone, and
+    // is removed only if it still holds the text judged stale.
+    const other = readLock(breaker);
+    if (other === undefined) return;
+    const holder = parseHolder(other);
+    if ((typeof holder !== 'object' || !isLive(holder)) && readLock(breaker) === other) unlinkIfThere(breaker);
     return;
   }
   try {
-    if (lstatSync(path, { throwIfNoEntry: false })?.ino === staleIno) unlinkIfThere(path);
+    if (readLock(path) === stale) unlinkIfThere(path);
   } finally {
     unlinkIfThere(breaker);
   }
