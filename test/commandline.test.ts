@@ -3,7 +3,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, statSync, utimesSync,
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { pairSuite, removeDir, rsyncDiff, runCli, startCli, syncOnce, tempDir, writeTree } from './helpers.js';
+import { CLI, pairSuite, removeDir, rsyncDiff, runCli, startCli, syncOnce, tempDir, writeTree } from './helpers.js';
 
 /** Rejects when `promise` takes longer than `ms`: a hang fails the test instead of stalling the suite. */
 function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
@@ -182,6 +182,26 @@ C(
     const unknown = await runCli([a, d, '--once', '-z']);
     assert.is(unknown.code, 2);
     assert.is(unknown.stderr, 'replisync: Unknown option `-z` (see --help)\n');
+  },
+);
+
+C(
+  '--stats logs the totals at the end of --once; --progress shows the live line even piped and with --quiet',
+  async ({ dir, a, d }) => {
+    const stats = await runCli([a, d, '--once', '--stats']);
+    assert.match(stats.stdout, /stats: 1 cycles, 1 created, \d+ updated, 1 deleted, 0 failed/, stats.stdout);
+    const { spawnSync } = await import('node:child_process');
+    const run = (extra: string[], replica: string): string =>
+      spawnSync(process.execPath, [CLI, a, join(dir, replica), '--once', ...extra], {
+        encoding: 'utf8',
+        env: { ...process.env, REPLISYNC_PROGRESS_DELAY: '0' },
+      }).stdout;
+    assert.match(run(['--progress'], 'r1'), /\r\x1b\[2K\d+\/\d+ entries/);
+    assert.match(run(['--progress', '--quiet'], 'r2'), /^\r\x1b\[2K\d+\/\d+ entries/);
+    assert.not.match(run([], 'r3'), /entries,/);
+    const both = await runCli([a, d, '--progress', '--no-progress']);
+    assert.is(both.code, 2);
+    assert.match(both.stderr, /--progress and --no-progress cannot be used together/);
   },
 );
 

@@ -137,6 +137,8 @@ Resolve('defaults are filled in and paths made absolute', ({ dir }) => {
       logFile: undefined,
       report: undefined,
       statsIntervalMs: undefined,
+      stats: false,
+      progress: 'auto',
       once: false,
       workers: true,
       verbosity: 'normal',

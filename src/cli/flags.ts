@@ -147,6 +147,17 @@ export const OPTIONS = {
     value: 'time',
     help: 'Log statistics per job this often, and on shutdown',
   },
+  stats: {
+    type: 'boolean',
+    scope: 'cli',
+    help: "Log each job's totals when the run ends (as --stats-interval does on shutdown)",
+  },
+  progress: {
+    type: 'boolean',
+    scope: 'cli',
+    help: 'Show the live progress line even when not on a terminal, or with --quiet',
+  },
+  noProgress: { type: 'boolean', scope: 'cli', help: 'Never show the live progress line' },
   quiet: {
     type: 'boolean',
     scope: 'cli',

@@ -61,12 +61,14 @@ async function main(argv: string[]): Promise<number> {
 
 async function runWith(pool: WorkerPool, options: ResolvedOptions, logTo: (log: Logger) => void): Promise<number> {
   const { runJobs } = await import('../run/jobs.js');
-  // The live status line is for a person at a terminal: never piped, never in the log file.
+  // The live status line is for a person at a terminal (unless forced with --progress), never in the log file.
   const delay = Number(process.env.REPLISYNC_PROGRESS_DELAY ?? 1000);
-  const bar =
-    process.stdout.isTTY && options.verbosity !== 'quiet'
-      ? new (await import('../report/progress.js')).Progress(process.stdout, Number.isFinite(delay) ? delay : 1000)
-      : undefined;
+  const shown =
+    options.progress === 'always' ||
+    (options.progress === 'auto' && process.stdout.isTTY && options.verbosity !== 'quiet');
+  const bar = shown
+    ? new (await import('../report/progress.js')).Progress(process.stdout, Number.isFinite(delay) ? delay : 1000)
+    : undefined;
   const { log, close } = await openLogger(options, bar);
   logTo(log);
   const stop = new Int32Array(new SharedArrayBuffer(4));

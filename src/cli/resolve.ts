@@ -189,6 +189,7 @@ function checkOverlaps(jobs: readonly ResolvedJob[], label: (i: number) => strin
 /** Validates every option before anything touches the disk; the first problem found is thrown as a usage error. */
 export function resolveOptions(user: UserOptions): ResolvedOptions {
   if (user.quiet && user.verbose) throw usageError('--quiet and --verbose cannot be used together');
+  if (user.progress && user.noProgress) throw usageError('--progress and --no-progress cannot be used together');
   const dryRun = user.dryRun ?? false;
   let jobs: ResolvedJob[];
   let global: UserOptions = user;
@@ -239,6 +240,8 @@ export function resolveOptions(user: UserOptions): ResolvedOptions {
     jobs: jobs.map((job) => excludeOwnOutput(job, [logFile, report])),
     logFile,
     report,
+    stats: user.stats === true,
+    progress: user.noProgress ? 'never' : user.progress ? 'always' : 'auto',
     statsIntervalMs:
       global.statsInterval === undefined ? undefined : parseDuration('--stats-interval', global.statsInterval),
     once: user.once ?? false,

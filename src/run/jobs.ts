@@ -102,7 +102,7 @@ export async function runJobs(
       await Promise.all(options.jobs.map((job, i) => runPeriodically(job.intervalMs, cycleOf(job, i), control.signal)));
       log.info('stopped');
     }
-    if (statsLoop !== undefined) logStats();
+    if (statsLoop !== undefined || options.stats) logStats();
   } finally {
     statsEnd.abort();
     await statsLoop;

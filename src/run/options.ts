@@ -14,6 +14,10 @@ export interface ResolvedOptions {
   /** JSON Lines, one object per cycle. */
   readonly report: string | undefined;
   readonly statsIntervalMs: number | undefined;
+  /** Log each job's totals when the run ends. */
+  readonly stats: boolean;
+  /** The live progress line: on a terminal unless quiet (`auto`), always, or never. */
+  readonly progress: 'auto' | 'always' | 'never';
   readonly once: boolean;
   readonly workers: number;
   readonly verbosity: Verbosity;
