@@ -312,3 +312,26 @@ S2(
   },
 );
 S2.run();
+
+const X1 = pairSuite('one file system');
+X1(
+  '-x: a filesystem mounted in the source is an empty directory in the replica, as with rsync -x; one in the replica is not entered',
+  ({ dir, src, rep }) => {
+    writeTree(src, { 'keep.txt': 'k', 'mnt/': null });
+    writeTree(rep, { 'mnt2/': null });
+    const twin = join(dir, 'twin');
+    const script = [
+      `mount -t tmpfs tmpfs '${src}/mnt' && echo inside > '${src}/mnt/other-fs.txt'`,
+      `mount -t tmpfs tmpfs '${rep}/mnt2' && echo mine > '${rep}/mnt2/on-its-own-fs.txt'`,
+      `"$0" '${CLI}' '${src}' '${rep}' -x --once > /dev/null 2>&1; echo "exit=$?"`,
+      `rsync -rlptD -x '${src}/' '${twin}/'`,
+      `echo "replica: $(cd '${rep}' && find . | sort | tr '\\n' ' ')"`,
+      `echo "rsync: $(cd '${twin}' && find . | sort | tr '\\n' ' ')"`,
+    ].join(' && ');
+    const out = execFileSync('unshare', ['-rm', 'sh', '-c', script, process.execPath], { encoding: 'utf8' });
+    assert.match(out, /exit=(0|1)\n/);
+    assert.match(out, /replica: \. \.\/keep\.txt \.\/mnt \.\/mnt2 \.\/mnt2\/on-its-own-fs\.txt \n/, out);
+    assert.match(out, /rsync: \. \.\/keep\.txt \.\/mnt \n/, out);
+  },
+);
+X1.run();

@@ -63,6 +63,14 @@ export const OPTIONS = {
     help: `Hash large files in ranges of this size: 64K, 8M… (default: ${DEFAULT_CHUNK_SIZE})`,
     schema: `Hash files larger than this in ranges of this size: 64K, 8M; default ${DEFAULT_CHUNK_SIZE}, at least 4K.`,
   },
+  oneFileSystem: {
+    type: 'boolean',
+    scope: 'job',
+    short: 'x',
+    help: "Do not cross into other filesystems (rsync's -x): a mount point is an empty directory, in both trees",
+    schema:
+      "Do not cross into other filesystems (rsync's -x): a mount point in the source is copied as an empty directory, and none in the replica is entered.",
+  },
   sizeOnly: {
     type: 'boolean',
     scope: 'job',

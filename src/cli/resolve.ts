@@ -161,6 +161,7 @@ export function resolveJob(
       noOwner: settings.noOwner ?? false,
       noHardLinks: settings.noHardLinks ?? false,
       sizeOnly: settings.sizeOnly ?? false,
+      oneFileSystem: settings.oneFileSystem ?? false,
       backupDir:
         settings.backupDir === undefined ? undefined : checkBackupDir(resolve(settings.backupDir), realSource, replica),
       backupKeep: settings.backupKeep === undefined ? undefined : parseCount('--backup-keep', settings.backupKeep),

@@ -6,9 +6,9 @@ import type { WorkerPool } from '../tree/local/pool.js';
 import type { StopFlag } from '../tree/tree.js';
 
 /** The two local trees of a folder pair, sharing the run's pool. */
-export const localTrees = (pool: WorkerPool, source: string, replica: string): Trees => ({
-  source: new LocalTree(source, pool),
-  replica: new LocalTree(replica, pool),
+export const localTrees = (pool: WorkerPool, source: string, replica: string, oneFileSystem = false): Trees => ({
+  source: new LocalTree(source, pool, oneFileSystem),
+  replica: new LocalTree(replica, pool, oneFileSystem),
 });
 
 /** One cycle of a local folder pair (see `runSync`). */
@@ -18,7 +18,8 @@ export const runCycle = (
   log: Logger,
   stop: StopFlag,
   progress?: { job: string; bar: Progress },
-): Promise<CycleReport> => runSync(localTrees(pool, options.source, options.replica), options, log, stop, progress);
+): Promise<CycleReport> =>
+  runSync(localTrees(pool, options.source, options.replica, options.oneFileSystem), options, log, stop, progress);
 
 /** The plan of one cycle of a local folder pair (see `planSync`). */
 export const planCycle = (
@@ -26,4 +27,5 @@ export const planCycle = (
   options: PlanOptions & { readonly source: string; readonly replica: string },
   log: Logger,
   stop?: StopFlag,
-): ReturnType<typeof planSync> => planSync(localTrees(pool, options.source, options.replica), options, log, stop);
+): ReturnType<typeof planSync> =>
+  planSync(localTrees(pool, options.source, options.replica, options.oneFileSystem), options, log, stop);

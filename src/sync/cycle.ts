@@ -35,6 +35,8 @@ export interface CycleOptions {
   readonly noHardLinks: boolean;
   /** Same size is same content (rsync's --size-only). */
   readonly sizeOnly: boolean;
+  /** Walks do not cross into other filesystems (rsync's -x): mount points are empty directories. */
+  readonly oneFileSystem: boolean;
   /** Where deletes and overwrites go instead (`--backup-dir`): one folder per cycle, named by its start. */
   readonly backupDir: string | undefined;
   /** How many cycle folders of the backup to keep, newest first. */
@@ -66,6 +68,7 @@ export function cycleOptions(source: string, replica: string, overrides: Partial
     noOwner: false,
     noHardLinks: false,
     sizeOnly: false,
+    oneFileSystem: false,
     backupDir: undefined,
     backupKeep: undefined,
     ...overrides,

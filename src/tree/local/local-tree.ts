@@ -54,6 +54,8 @@ export class LocalTree implements Tree {
   constructor(
     readonly root: string,
     readonly pool: WorkerPool,
+    /** Walks stay on the root's filesystem: mount points are empty directories (`--one-file-system`). */
+    readonly oneFileSystem = false,
   ) {}
 
   sameKind(other: Tree): other is LocalTree {
@@ -62,7 +64,7 @@ export class LocalTree implements Tree {
 
   async scan(exclude: readonly string[], stop?: StopFlag): Promise<Snapshot> {
     const sink = new ListingSink();
-    await drainYielding(walkFront(this.root, compileExcludes(exclude), sink, undefined, stop));
+    await drainYielding(walkFront(this.root, compileExcludes(exclude), sink, undefined, stop, this.oneFileSystem));
     return sink.snapshot(this.root);
   }
 
@@ -80,15 +82,25 @@ export class LocalTree implements Tree {
   ): Promise<[Snapshot, Snapshot]> {
     const shares = { mine: newShare(), other: newShare() };
     const found = this.pool.scan({
-      walk: { root: other.root, exclude: excludes.other, share: shares.other, stop },
-      help: { root: this.root, exclude: excludes.mine, share: shares.mine, stop },
+      walk: {
+        root: other.root,
+        exclude: excludes.other,
+        share: shares.other,
+        stop,
+        oneFileSystem: other.oneFileSystem,
+      },
+      help: { root: this.root, exclude: excludes.mine, share: shares.mine, stop, oneFileSystem: this.oneFileSystem },
     });
     // Handled here so that a failing pool scan is never unhandled while the coordinator walks; awaited below.
     found.catch(() => undefined);
     const mine = new ListingSink();
     const theirs = new ListingSink();
-    await drainYielding(walkFront(this.root, compileExcludes(excludes.mine), mine, shares.mine, stop));
-    await drainYielding(walkBack(other.root, compileExcludes(excludes.other), theirs, shares.other, stop));
+    await drainYielding(
+      walkFront(this.root, compileExcludes(excludes.mine), mine, shares.mine, stop, this.oneFileSystem),
+    );
+    await drainYielding(
+      walkBack(other.root, compileExcludes(excludes.other), theirs, shares.other, stop, other.oneFileSystem),
+    );
     // Both answers are final by now: this walk is closed or has met its helper, and a back that
     // claimed the root leaves nothing to the front. A stopped walk's snapshots are partial anyway.
     if (!isStopped(stop) && (backShare(shares.mine) !== 'none' || backShare(shares.other) !== 'all')) {

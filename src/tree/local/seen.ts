@@ -15,9 +15,21 @@ const KEEP_DEEP = 32;
 export class Seen {
   readonly #identity = new Map<string, { readonly dev: number; readonly ino: number }>();
   readonly #deep = new Map<string, number>();
+  /** With `oneFileSystem`: the device of the root, and the directories on another one (mount points). */
+  #rootDev: number | undefined;
+  readonly #mounts = new Set<string>();
+
+  constructor(readonly oneFileSystem = false) {}
 
   set(dir: string, stat: Stats): void {
-    this.#identity.set(dir, stat);
+    if (dir === '') this.#rootDev = stat.dev;
+    if (this.oneFileSystem && dir !== '' && stat.dev !== this.#rootDev) this.#mounts.add(dir);
+    else this.#identity.set(dir, stat);
+  }
+
+  /** A mount point under `--one-file-system`: listed as an empty directory, never entered. */
+  isMount(dir: string): boolean {
+    return this.#mounts.delete(dir);
   }
 
   /** What `dir` was when it was seen; forgotten once asked for. */

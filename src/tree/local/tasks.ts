@@ -12,6 +12,8 @@ export interface WalkTask {
   readonly share: WalkShare;
   /** The run's stop flag, if any (see `walkFront`). */
   readonly stop?: StopFlag;
+  /** Mount points are listed as empty directories, never entered (`--one-file-system`). */
+  readonly oneFileSystem?: boolean;
 }
 
 export interface ScanTask {

@@ -62,6 +62,7 @@ const swapped = (dir: string): Failure => ({
  */
 function list(root: string, dir: string, exclude: Exclude | undefined, failures: Failure[], seen: Seen): Entry[] {
   const abs = dir === '' ? root : `${root}/${dir}`;
+  if (seen.isMount(dir)) return [];
   const expected = seen.take(dir);
   let fd: number | undefined;
   let kept = false;
@@ -143,8 +144,9 @@ export function* walkFront(
   sink: Sink,
   share?: WalkShare,
   stop?: StopFlag,
+  oneFileSystem = false,
 ): Generator<void, void, undefined> {
-  yield* front(root, exclude, sink, share, stop);
+  yield* front(root, exclude, sink, share, stop, oneFileSystem);
   if (share !== undefined) closeFront(share);
 }
 
@@ -154,10 +156,11 @@ function* front(
   sink: Sink,
   share: WalkShare | undefined,
   stop: StopFlag | undefined,
+  oneFileSystem: boolean,
 ): Generator<void, void, undefined> {
   const claim = (dir: string): boolean => !isStopped(stop) && (share === undefined || claimFront(share, dir));
   if (!claim('')) return;
-  const seen = new Seen();
+  const seen = new Seen(oneFileSystem);
   const top = rootEntry(root, seen);
   if (top?.kind !== 'dir') {
     if (top !== undefined) sink.listing('', [top]);
@@ -187,9 +190,10 @@ export function* walkBack(
   sink: Sink,
   share: WalkShare,
   stop?: StopFlag,
+  oneFileSystem = false,
 ): Generator<void, void, undefined> {
   if (!backOpen(share) || isStopped(stop)) return;
-  const seen = new Seen();
+  const seen = new Seen(oneFileSystem);
   const top = rootEntry(root, seen);
   try {
     if (top?.kind === 'dir') yield* back(root, '', exclude, sink, share, stop, seen, top);
@@ -255,13 +259,13 @@ export function scanTree(root: string, exclude: readonly string[] = []): Snapsho
 /** Walks the front of a tree on a pool thread, in columns that cross to the coordinator cheaply. */
 export function scanFront(task: WalkTask): EncodedListings {
   const sink = new ColumnSink();
-  drain(walkFront(task.root, compileExcludes(task.exclude), sink, task.share, task.stop));
+  drain(walkFront(task.root, compileExcludes(task.exclude), sink, task.share, task.stop, task.oneFileSystem));
   return sink.encode();
 }
 
 /** Helps with a tree from the back on a pool thread. */
 export function scanBack(task: WalkTask): EncodedListings {
   const sink = new ColumnSink();
-  drain(walkBack(task.root, compileExcludes(task.exclude), sink, task.share, task.stop));
+  drain(walkBack(task.root, compileExcludes(task.exclude), sink, task.share, task.stop, task.oneFileSystem));
   return sink.encode();
 }
