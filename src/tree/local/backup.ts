@@ -24,32 +24,31 @@ import { makeDirs } from './makedirs.js';
 export class Backup {
   constructor(readonly folder: string) {}
 
-  #target(rel: string): FsPath {
+  /**
+   * Gives `at` a place at `<folder>/<rel>` by `sameFs` (rename or link), or by a copy where the
+   * folder is on another filesystem; true when it was copied.
+   */
+  #place(at: FsPath, rel: string, sameFs: (from: FsPath, to: FsPath) => void): boolean {
     makeDirs(dirname(`${this.folder}/${rel}`));
-    return fsPath(`${this.folder}/${rel}`);
+    const target = fsPath(`${this.folder}/${rel}`);
+    try {
+      sameFs(at, target);
+      return false;
+    } catch (error) {
+      if (errnoCode(error) !== 'EXDEV') throw error;
+      copyEntry(at, target);
+      return true;
+    }
   }
 
   /** Instead of deleting `at` (a file or symlink): moved into the backup. */
   move(at: FsPath, rel: string): void {
-    const target = this.#target(rel);
-    try {
-      renameSync(at, target);
-    } catch (error) {
-      if (errnoCode(error) !== 'EXDEV') throw error;
-      copyEntry(at, target);
-      unlinkSync(at);
-    }
+    if (this.#place(at, rel, renameSync)) unlinkSync(at);
   }
 
   /** Before `at` is overwritten: a second name for it in the backup (a copy across filesystems), so the final path never goes missing. */
   keep(at: FsPath, rel: string): void {
-    const target = this.#target(rel);
-    try {
-      linkSync(at, target);
-    } catch (error) {
-      if (errnoCode(error) !== 'EXDEV') throw error;
-      copyEntry(at, target);
-    }
+    this.#place(at, rel, linkSync);
   }
 
   /** A deleted directory's place in the backup (its contents went there one by one). */
