@@ -335,3 +335,27 @@ X1(
   },
 );
 X1.run();
+
+const B = pairSuite('backups on another filesystem');
+B(
+  '--backup-dir on another filesystem: what a cycle deletes or overwrites is copied there, then removed',
+  ({ dir, src, rep }) => {
+    writeTree(src, { 'edit.txt': 'version 1', 'gone.txt': 'deleted later' });
+    const bak = join(dir, 'bak');
+    mkdirSync(bak);
+    const script = [
+      `mount -t tmpfs tmpfs '${bak}'`,
+      `"$0" '${CLI}' '${src}' '${rep}' --once --backup-dir '${bak}' > /dev/null`,
+      `echo 'version 2, longer' > '${src}/edit.txt' && rm '${src}/gone.txt'`,
+      `"$0" '${CLI}' '${src}' '${rep}' --once --backup-dir '${bak}' > /dev/null; echo "exit=$?"`,
+      `cat '${bak}'/*/edit.txt '${bak}'/*/gone.txt; ls '${rep}'`,
+    ].join(' && ');
+    const out = execFileSync('unshare', ['-rm', 'sh', '-c', script, process.execPath], { encoding: 'utf8' });
+    assert.is(
+      out,
+      'exit=0\nversion 1deleted lateredit.txt\n',
+      'old contents (written without newlines) in the backup, one file left',
+    );
+  },
+);
+B.run();
