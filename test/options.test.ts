@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import type { UserOptions } from '../src/cli/args.js';
 import { resolveOptions } from '../src/cli/resolve.js';
 import { parseDuration, parseMaxDelete, parseSize, parseWorkers } from '../src/cli/units.js';
+import { defaultStateDir } from '../src/run/state-file.js';
 import { cycleOptions } from '../src/sync/cycle.js';
 import { removeDir, tempDir } from './helpers.js';
 
@@ -133,7 +134,14 @@ Resolve('defaults are filled in and paths made absolute', ({ dir }) => {
   assert.equal(
     { ...o, workers: o.workers > 0 },
     {
-      jobs: [{ ...cycleOptions(join(dir, 'src'), join(dir, 'new/replica')), name: '', intervalMs: 60_000 }],
+      jobs: [
+        {
+          ...cycleOptions(join(dir, 'src'), join(dir, 'new/replica')),
+          name: '',
+          intervalMs: 60_000,
+          stateDir: defaultStateDir(),
+        },
+      ],
       logFile: undefined,
       report: undefined,
       statsIntervalMs: undefined,

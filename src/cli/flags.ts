@@ -134,6 +134,33 @@ export const OPTIONS = {
     help: 'With --backup-dir: keep the newest n cycle folders, remove older ones',
     schema: 'With backupDir: keep the newest n cycle folders, remove older ones.',
   },
+  twoWay: {
+    type: 'boolean',
+    scope: 'job',
+    help: 'Two-way sync: changes on either side reach the other; conflicts detected (see README)',
+    schema: 'Two-way sync: changes on either side reach the other, conflicts are detected; default false.',
+  },
+  conflict: {
+    type: 'string',
+    scope: 'job',
+    value: 'rule',
+    help: 'Two-way: who wins a conflict: keep-both (default), source, replica, newer',
+    schema:
+      "Two-way: who wins when both sides changed a file differently: keep-both (the default: the replica's version is kept as <stem>.sync-conflict-<date>-replica<ext>), source, replica or newer.",
+  },
+  stateDir: {
+    type: 'string',
+    scope: 'job',
+    value: 'dir',
+    path: true,
+    help: 'Two-way: where the pair state lives (default: $XDG_STATE_HOME/replisync or ~/.local/state/replisync)',
+    schema: 'Two-way: the folder, outside both sides, that keeps one state file per pair.',
+  },
+  resync: {
+    type: 'boolean',
+    scope: 'cli',
+    help: 'Two-way: rebuild a lost or damaged state: the first-run rules again (union, nothing deleted)',
+  },
   config: {
     type: 'string',
     scope: 'cli',

@@ -3,6 +3,8 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { describeCause, errnoCode, ReplisyncError, usageError } from '../errors.js';
 import type { ResolvedJob, ResolvedOptions } from '../run/options.js';
+import { defaultStateDir } from '../run/state-file.js';
+import type { ConflictRule } from '../sync/two-way/reconcile.js';
 import { compileExcludes } from '../tree/filter.js';
 import type { UserOptions } from './args.js';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_INTERVAL, type JobSettings, namesIn } from './flags.js';
@@ -140,16 +142,18 @@ export function resolveJob(
   replica: string,
   settings: JobSettings,
   dryRun: boolean,
+  resync: boolean,
   where = '',
 ): ResolvedJob {
   return within(where, () => {
     const realSource = checkSource(resolve(source));
     const exclude = settings.exclude ?? [];
     compileExcludes(exclude);
+    const realReplica = checkReplica(resolve(replica), realSource);
     return {
       name,
       source: realSource,
-      replica: checkReplica(resolve(replica), realSource),
+      replica: realReplica,
       intervalMs: parseDuration('interval', settings.interval ?? DEFAULT_INTERVAL),
       checksum: settings.checksum ?? false,
       chunkSize: parseSize('--chunk-size', settings.chunkSize ?? DEFAULT_CHUNK_SIZE),
@@ -165,22 +169,59 @@ export function resolveJob(
       backupDir:
         settings.backupDir === undefined ? undefined : checkBackupDir(resolve(settings.backupDir), realSource, replica),
       backupKeep: settings.backupKeep === undefined ? undefined : parseCount('--backup-keep', settings.backupKeep),
+      ...twoWaySettings(settings, realSource, realReplica, resync),
     };
   });
 }
 
+const RULES: readonly ConflictRule[] = ['keep-both', 'source', 'replica', 'newer'];
+
+/** The two-way settings; given without --two-way they are refused, since they would do nothing. */
+function twoWaySettings(
+  settings: JobSettings,
+  source: string,
+  replica: string,
+  resync: boolean,
+): Pick<ResolvedJob, 'twoWay' | 'conflict' | 'resync' | 'stateDir'> {
+  const twoWay = settings.twoWay ?? false;
+  const conflict = settings.conflict === undefined ? 'keep-both' : String(settings.conflict);
+  if (!twoWay && (settings.conflict !== undefined || settings.stateDir !== undefined)) {
+    throw usageError(
+      `--${settings.conflict === undefined ? 'state-dir' : 'conflict'} applies to two-way sync: use it with --two-way`,
+    );
+  }
+  if (!(RULES as readonly string[]).includes(conflict)) {
+    throw usageError(`--conflict must be one of ${RULES.join(', ')}, not "${conflict}"`);
+  }
+  const stateDir = resolve(settings.stateDir ?? defaultStateDir());
+  if (twoWay && (overlap(stateDir, source) !== undefined || overlap(stateDir, replica) !== undefined)) {
+    throw usageError(`--state-dir ${stateDir} must lie outside both sides of the pair`);
+  }
+  return { twoWay, conflict: conflict as ConflictRule, resync: twoWay && resync, stateDir };
+}
+
 /** No replica may overlap another job's source or replica: two jobs would fight over it. */
 function checkOverlaps(jobs: readonly ResolvedJob[], label: (i: number) => string): void {
+  // What a job writes: its replica, and in two-way its source too.
+  const written = (job: ResolvedJob): ['source' | 'replica', string][] =>
+    job.twoWay
+      ? [
+          ['replica', job.replica],
+          ['source', job.source],
+        ]
+      : [['replica', job.replica]];
   jobs.forEach((job, i) => {
     jobs.forEach((other, j) => {
       if (i === j) return;
-      for (const [what, path] of [
-        ['source', other.source],
-        ['replica', other.replica],
-      ] as const) {
-        if (what === 'replica' && j < i) continue;
-        if (overlap(job.replica, path) !== undefined) {
-          throw usageError(`${label(i)}: replica ${job.replica} overlaps the ${what} of ${label(j)} (${path})`);
+      for (const [mine, root] of written(job)) {
+        for (const [what, path] of [
+          ['source', other.source],
+          ['replica', other.replica],
+        ] as const) {
+          if (j < i && written(other).some(([, p]) => p === path)) continue;
+          if (overlap(root, path) !== undefined) {
+            throw usageError(`${label(i)}: ${mine} ${root} overlaps the ${what} of ${label(j)} (${path})`);
+          }
         }
       }
     });
@@ -215,6 +256,7 @@ export function resolveOptions(user: UserOptions): ResolvedOptions {
           exclude: [...(job.exclude ?? config.defaults.exclude ?? []), ...(user.exclude ?? [])],
         },
         dryRun,
+        user.resync ?? false,
         label(i),
       ),
     );
@@ -229,7 +271,10 @@ export function resolveOptions(user: UserOptions): ResolvedOptions {
       throw usageError('missing <source>: usage is replisync <source> <replica> [log-file] [interval]');
     if (user.replica === undefined || user.replica === '')
       throw usageError('missing <replica>: usage is replisync <source> <replica> [log-file] [interval]');
-    jobs = [resolveJob('', user.source, user.replica, user, dryRun)];
+    jobs = [resolveJob('', user.source, user.replica, user, dryRun, user.resync ?? false)];
+  }
+  if (user.resync && !jobs.some((job) => job.twoWay)) {
+    throw usageError('--resync rebuilds the state of a two-way pair: use it with --two-way');
   }
   const replicas = jobs.map((j) => j.replica);
   const logFile =

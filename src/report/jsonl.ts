@@ -1,6 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { describeCause } from '../errors.js';
-import type { CycleReport } from './tally.js';
+import type { Counts, CycleReport } from './tally.js';
 import { showPath } from './text.js';
 
 /** The JSON object `--report` appends for each cycle, one per line. */
@@ -20,6 +20,10 @@ export interface ReportLine {
   failed: number;
   bytes: number;
   failures: { path: string; cause: string }[];
+  /** Two-way cycles only: what was written into each side, and the conflicts. */
+  toReplica?: Counts;
+  toSource?: Counts;
+  conflicts?: number;
 }
 
 export function toReportLine(job: string, dryRun: boolean, r: CycleReport): ReportLine {
@@ -38,6 +42,7 @@ export function toReportLine(job: string, dryRun: boolean, r: CycleReport): Repo
     failed: r.failed,
     bytes: r.bytes,
     failures: r.failures.map((f) => ({ ...f, path: showPath(f.path) })),
+    ...r.twoWay,
   };
 }
 

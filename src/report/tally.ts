@@ -26,9 +26,25 @@ export interface Outcome {
   readonly failures: Failure[];
 }
 
+/** What a two-way cycle wrote into one side. */
+export interface Counts {
+  readonly created: number;
+  readonly updated: number;
+  readonly deleted: number;
+}
+
+/** A two-way cycle's counts per direction and its conflicts (see `CycleReport.twoWay`). */
+export interface TwoWayCounts {
+  readonly toReplica: Counts;
+  readonly toSource: Counts;
+  readonly conflicts: number;
+}
+
 export interface CycleReport extends Outcome {
   /** Entries found in the source. */
   readonly scanned: number;
+  /** Set for a two-way cycle: the totals above are both directions together. */
+  readonly twoWay?: TwoWayCounts;
   readonly started: Date;
   readonly durationMs: number;
 }

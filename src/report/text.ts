@@ -1,4 +1,4 @@
-import type { ReportedAction } from './tally.js';
+import type { Counts, ReportedAction, TwoWayCounts } from './tally.js';
 
 const MiB = 1024 * 1024;
 
@@ -34,14 +34,22 @@ export interface Summary {
   readonly bytes: number;
   readonly durationMs: number;
   readonly stopped: boolean;
+  readonly twoWay?: TwoWayCounts;
 }
+
+const counts = (c: Counts): string => `${c.created}/${c.updated}/${c.deleted}`;
 
 export function summarize(r: Summary, dryRun: boolean): string {
   const seconds = r.durationMs / 1000;
   const rate = seconds > 0 ? r.bytes / MiB / seconds : 0;
   return (
     `${dryRun ? '[dry-run] ' : ''}cycle ${r.stopped ? 'stopped' : 'done'}: ${r.scanned} scanned, ${r.created} created, ${r.updated} updated, ` +
-    `${r.deleted} deleted, ${r.failed} failed, ${r.backedUp > 0 ? `${r.backedUp} backed up, ` : ''}` +
+    `${r.deleted} deleted, ` +
+    (r.twoWay
+      ? `(created/updated/deleted → replica ${counts(r.twoWay.toReplica)}, → source ${counts(r.twoWay.toSource)}), ` +
+        `${r.twoWay.conflicts} conflict${r.twoWay.conflicts === 1 ? '' : 's'}, `
+      : '') +
+    `${r.failed} failed, ${r.backedUp > 0 ? `${r.backedUp} backed up, ` : ''}` +
     `${(r.bytes / MiB).toFixed(1)} MiB ${dryRun ? 'to copy' : 'copied'} ` +
     `in ${seconds.toFixed(2)}s (${rate.toFixed(1)} MiB/s)`
   );

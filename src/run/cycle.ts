@@ -1,9 +1,12 @@
 import type { Logger } from '../report/log.js';
 import type { Progress } from '../report/progress.js';
 import { type CycleOptions, type CycleReport, type PlanOptions, planSync, runSync, type Trees } from '../sync/cycle.js';
+import { runTwoWay } from '../sync/two-way/cycle.js';
+import type { PairState } from '../sync/two-way/state.js';
 import { LocalTree } from '../tree/local/local-tree.js';
 import type { WorkerPool } from '../tree/local/pool.js';
 import type { StopFlag } from '../tree/tree.js';
+import { defaultStateDir, loadState, saveState, statePath } from './state-file.js';
 
 /** The two local trees of a folder pair, sharing the run's pool. */
 export const localTrees = (pool: WorkerPool, source: string, replica: string, oneFileSystem = false): Trees => ({
@@ -11,15 +14,23 @@ export const localTrees = (pool: WorkerPool, source: string, replica: string, on
   replica: new LocalTree(replica, pool, oneFileSystem),
 });
 
-/** One cycle of a local folder pair (see `runSync`). */
-export const runCycle = (
+/** One cycle of a local folder pair (see `runSync`, and `runTwoWay` for a two-way pair, whose state is kept in `stateDir`). */
+export function runCycle(
   pool: WorkerPool,
-  options: CycleOptions,
+  options: CycleOptions & { readonly stateDir?: string },
   log: Logger,
   stop: StopFlag,
   progress?: { job: string; bar: Progress },
-): Promise<CycleReport> =>
-  runSync(localTrees(pool, options.source, options.replica, options.oneFileSystem), options, log, stop, progress);
+): Promise<CycleReport> {
+  const trees = localTrees(pool, options.source, options.replica, options.oneFileSystem);
+  if (!options.twoWay) return runSync(trees, options, log, stop, progress);
+  const file = statePath(options.stateDir ?? defaultStateDir(), options.source, options.replica);
+  const store = {
+    load: () => loadState(file, options.source, options.replica),
+    save: (state: PairState) => saveState(file, state),
+  };
+  return runTwoWay(trees, options, store, log, stop, progress);
+}
 
 /** The plan of one cycle of a local folder pair (see `planSync`). */
 export const planCycle = (

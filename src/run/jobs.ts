@@ -62,14 +62,16 @@ export async function runJobs(
     const jobLog = logs[i] ?? log;
     return async (): Promise<void> => {
       try {
-        const r = await runCycle(pool, job, jobLog, control.stop, bar && { job: job.name, bar });
+        // --resync rebuilds the state once; later cycles use what it wrote.
+        const resync = job.resync && stats[i]?.cycles === 0;
+        const r = await runCycle(pool, { ...job, resync }, jobLog, control.stop, bar && { job: job.name, bar });
         if (job.backupDir !== undefined && job.backupKeep !== undefined && !job.dryRun) {
           pruneBackups(job.backupDir, job.backupKeep, jobLog);
         }
         failed += r.failed;
         fatal ||= r.fatal;
         stopped ||= r.stopped;
-        if (stats[i]?.cycles === 0 && r.deleted > 0 && !r.stopped) {
+        if (stats[i]?.cycles === 0 && r.deleted > 0 && !r.stopped && !job.twoWay) {
           jobLog.warn(
             `the first cycle ${job.dryRun ? 'would delete' : 'deleted'} ${r.deleted} entries of the replica that the source does not have: ` +
               `the replica is made an exact copy of the source (${job.replica} itself, not a folder inside it)`,
@@ -90,7 +92,7 @@ export async function runJobs(
     options.jobs.forEach((job, i) => {
       const every = options.once ? '' : `, every ${job.intervalMs / 1000}s`;
       logs[i]?.info(
-        `replisync ${job.source} → ${job.replica}${every} with ${options.workers} worker${options.workers === 1 ? '' : 's'}${job.dryRun ? ' (dry run)' : ''}`,
+        `replisync ${job.source} ${job.twoWay ? '↔' : '→'} ${job.replica}${every} with ${options.workers} worker${options.workers === 1 ? '' : 's'}${job.dryRun ? ' (dry run)' : ''}`,
       );
     });
     if (options.once) {

@@ -166,11 +166,21 @@ function releaseIfMine(path: string, me: Holder): void {
 }
 
 /** Takes every replica's lock, or none: a refusal releases those already taken. A dry run takes none. */
-export function lockReplicas(jobs: readonly { readonly replica: string; readonly dryRun: boolean }[]): Lock[] {
+export function lockReplicas(
+  jobs: readonly {
+    readonly source: string;
+    readonly replica: string;
+    readonly dryRun: boolean;
+    readonly twoWay?: boolean;
+  }[],
+): Lock[] {
   const locks: Lock[] = [];
   if (jobs.every((job) => job.dryRun)) return locks;
   try {
-    for (const job of jobs) locks.push(acquireLock(job.replica));
+    // A two-way job writes both of its roots.
+    for (const root of jobs.flatMap((job) => (job.twoWay ? [job.replica, job.source] : [job.replica]))) {
+      locks.push(acquireLock(root));
+    }
   } catch (error) {
     for (const lock of locks) lock.release();
     throw error;

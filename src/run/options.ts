@@ -5,6 +5,8 @@ import type { CycleOptions } from '../sync/cycle.js';
 export interface ResolvedJob extends CycleOptions {
   readonly name: string;
   readonly intervalMs: number;
+  /** Two-way: the folder that keeps the pair's state. */
+  readonly stateDir: string;
 }
 
 /** Options after validation: all present, paths absolute. */

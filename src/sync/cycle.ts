@@ -11,6 +11,7 @@ import { comparePairs } from './compare.js';
 import { execute } from './execute.js';
 import { limitDeletes, refuseEmptySource } from './guards.js';
 import { emptyPlan, type Plan, pairsToHash, plan, planActions } from './plan.js';
+import type { ConflictRule } from './two-way/reconcile.js';
 
 export type { CycleReport };
 
@@ -41,6 +42,12 @@ export interface CycleOptions {
   readonly backupDir: string | undefined;
   /** How many cycle folders of the backup to keep, newest first. */
   readonly backupKeep: number | undefined;
+  /** Changes on either side reach the other (see two-way/). */
+  readonly twoWay: boolean;
+  /** Two-way: who wins a conflict. */
+  readonly conflict: ConflictRule;
+  /** Two-way: ignore the pair's state and take the union again, as on a first run. */
+  readonly resync: boolean;
 }
 
 export type PlanOptions = Omit<CycleOptions, 'source' | 'replica' | 'dryRun' | 'maxDelete'>;
@@ -71,16 +78,23 @@ export function cycleOptions(source: string, replica: string, overrides: Partial
     oneFileSystem: false,
     backupDir: undefined,
     backupKeep: undefined,
+    twoWay: false,
+    conflict: 'keep-both',
+    resync: false,
     ...overrides,
   };
 }
 
 /** Owner and group are kept where the replica can keep them (running as root) and the user did not say --no-owner. */
-const keepsOwners = (trees: Trees, options: PlanOptions): boolean =>
+export const keepsOwners = (trees: Trees, options: PlanOptions): boolean =>
   !options.noOwner && trees.replica.features.ownership;
 
 /** Both trees at once where they share a fast path, else one after the other. */
-function scanBoth({ source, replica }: Trees, options: PlanOptions, stop?: StopFlag): Promise<[Snapshot, Snapshot]> {
+export function scanBoth(
+  { source, replica }: Trees,
+  options: PlanOptions,
+  stop?: StopFlag,
+): Promise<[Snapshot, Snapshot]> {
   // The replica is scanned whole with --delete-excluded, so that what is excluded shows as replica-only.
   const excludes = { mine: options.exclude, other: options.deleteExcluded ? [] : options.exclude };
   if (source.scanWith && source.sameKind?.(replica)) return source.scanWith(replica, excludes, stop);

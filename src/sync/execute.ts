@@ -20,6 +20,10 @@ export interface ExecuteContext {
   readonly backup?: string;
   /** Told of each finished action (done or failed) and the bytes it copied. */
   readonly onProgress?: (entries: number, bytes: number) => void;
+  /** The sides' names in log lines (`source`, `replica`), and a suffix naming where each action writes (two-way). */
+  readonly sides?: { readonly from: string; readonly to: string; readonly arrow: string };
+  /** Told of each action whether it was done. */
+  readonly onSettled?: (action: Action, done: boolean) => void;
 }
 
 /** One op of a plan and how its result is told: as an action, a leftover's removal, or a silent restamp. */
@@ -40,14 +44,14 @@ const meta = (entry: Entry, owners: boolean): Op => ({
 });
 
 function write(action: Action, owners: boolean): Op {
-  const { entry } = action;
-  if (action.op === 'delete') return remove(entry);
+  const { entry, expect } = action;
+  if (action.op === 'delete') return { op: 'remove', path: entry.path, kind: entry.kind, expect };
   if (action.op === 'update' && action.change === 'metadata') return meta(entry, owners);
   const kindChange = action.op === 'update' && action.change === 'kind';
   if (action.linkTo !== undefined) {
     return { op: 'link', path: entry.path, target: action.linkTo, replacing: kindChange ? 'emptied' : 'nothing' };
   }
-  if (entry.kind === 'dir') return { op: 'mkdir', path: entry.path, replacing: kindChange };
+  if (entry.kind === 'dir') return { op: 'mkdir', path: entry.path, replacing: kindChange, expect };
   const replacing = kindChange ? 'emptied' : action.op === 'create' && action.overExcluded ? 'excluded' : 'nothing';
   return {
     op: entry.kind === 'symlink' ? 'symlink' : 'put',
@@ -56,6 +60,7 @@ function write(action: Action, owners: boolean): Op {
     mode: modeToWrite(entry, owners),
     owner: ownerOf(entry, owners),
     replacing,
+    expect,
   };
 }
 
@@ -90,6 +95,8 @@ export async function execute(plan: Plan, ctx: ExecuteContext): Promise<Outcome>
     }
     const action =
       'action' in step ? step.action : { op: 'update' as const, entry: step.restamp, change: 'metadata' as const };
+    if ('action' in step) ctx.onSettled?.(step.action, result.ok === true);
+    const text = describe(action) + (ctx.sides?.arrow ?? '');
     if (result.ok === true) {
       if ('restamp' in step) return;
       if (result.backedUp) {
@@ -98,25 +105,30 @@ export async function execute(plan: Plan, ctx: ExecuteContext): Promise<Outcome>
         ctx.log.info(`backup ${kindChange ? 'entry' : action.entry.kind} ${showPath(action.entry.path)}`);
         outcome.backedUp++;
       }
-      ctx.log.info(describe(action));
+      ctx.log.info(text);
       tally(outcome, action);
       ctx.onProgress?.(1, bytesOf(action));
     } else if (result.ok === 'changed') {
-      ctx.log.warn(`${describe(action)} not done: the source ${result.reason}; left for the next cycle`);
+      const what = result.here
+        ? `what the ${ctx.sides?.to ?? 'replica'} holds there`
+        : `the ${ctx.sides?.from ?? 'source'}`;
+      ctx.log.warn(`${text} not done: ${what} ${result.reason}; left for the next cycle`);
     } else if (ctx.keepsExcluded && action.op === 'delete' && result.failure.code === 'ENOTEMPTY') {
       ctx.log.info(`keep dir ${showPath(action.entry.path)}: it holds excluded entries`);
     } else {
       const kind = classify(result.failure.code);
       if (kind === 'retry') {
-        ctx.log.warn(`${describe(action)} not done: ${result.failure.cause}; left for the next cycle`);
+        ctx.log.warn(`${text} not done: ${result.failure.cause}; left for the next cycle`);
         return;
       }
       recordFailure(outcome, result.failure);
-      ctx.log.error(`${describe(action)} failed: ${result.failure.cause}`);
+      ctx.log.error(`${text} failed: ${result.failure.cause}`);
       ctx.onProgress?.(1, 0);
       if (kind === 'fatal' && !outcome.fatal) {
         outcome.fatal = true;
-        ctx.log.error(`the replica takes no more writes (${result.failure.code}): this cycle stops here`);
+        ctx.log.error(
+          `the ${ctx.sides?.to ?? 'replica'} takes no more writes (${result.failure.code}): this cycle stops here`,
+        );
       }
     }
   };

@@ -1,19 +1,34 @@
 import { nameOf, parentOf } from '../tree/order.js';
 import { isTempName } from '../tree/temp.js';
-import type { Entry, Snapshot } from '../tree/tree.js';
+import type { Entry, Expect, Snapshot } from '../tree/tree.js';
 import { type Change, difference, type EqualOptions, needsHash, type Verdicts } from './equal.js';
 import { LinkGroups } from './links.js';
 import { march } from './march.js';
 
-/** One operation on the replica; `entry` is the source's for create/update, the replica's for delete. */
+/**
+ * One operation on the replica; `entry` is the source's for create/update, the replica's for
+ * delete. `expect`: what the written path must still hold (two-way sync, see `Expect`).
+ */
 export type Action =
   /**
    * `overExcluded`: the replica may hold a directory there that its excludes hid (a `dir/` pattern).
    * `linkTo`: made a hard link to that (earlier) path of the replica.
    */
-  | { readonly op: 'create'; readonly entry: Entry; readonly overExcluded?: true; readonly linkTo?: string }
-  | { readonly op: 'update'; readonly entry: Entry; readonly change: Change; readonly linkTo?: string }
-  | { readonly op: 'delete'; readonly entry: Entry };
+  | {
+      readonly op: 'create';
+      readonly entry: Entry;
+      readonly overExcluded?: true;
+      readonly linkTo?: string;
+      readonly expect?: Expect;
+    }
+  | {
+      readonly op: 'update';
+      readonly entry: Entry;
+      readonly change: Change;
+      readonly linkTo?: string;
+      readonly expect?: Expect;
+    }
+  | { readonly op: 'delete'; readonly entry: Entry; readonly expect?: Expect };
 
 /** The work of one cycle, grouped in the order it must run. */
 export interface Plan {

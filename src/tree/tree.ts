@@ -51,9 +51,16 @@ export type Replacing = 'nothing' | 'emptied' | 'excluded';
 /** Owner and group to give an entry; undefined leaves them to whoever writes it. */
 export type Owner = { readonly uid: number; readonly gid: number } | undefined;
 
+/**
+ * What a plan saw at a path it overwrites or removes, when that path is user data (two-way
+ * sync): the write is skipped, and reported `changed`, if the path no longer holds it.
+ * Directories are checked by kind only, since writes inside them move their mtime.
+ */
+export type Expect = { readonly kind: Kind; readonly size: number; readonly mtimeMs: number } | 'absent';
+
 /** `mode` is the one to write (see `modeToWrite`), not always the source entry's own. */
 export type Op =
-  | { readonly op: 'mkdir'; readonly path: string; readonly replacing: boolean }
+  | { readonly op: 'mkdir'; readonly path: string; readonly replacing: boolean; readonly expect?: Expect }
   | {
       readonly op: 'put' | 'symlink';
       readonly path: string;
@@ -61,6 +68,7 @@ export type Op =
       readonly mode: number;
       readonly owner: Owner;
       readonly replacing: Replacing;
+      readonly expect?: Expect;
     }
   | {
       readonly op: 'meta';
@@ -70,19 +78,21 @@ export type Op =
       readonly mtimeMs: number;
       readonly owner: Owner;
     }
-  | { readonly op: 'remove'; readonly path: string; readonly kind: Kind }
+  | { readonly op: 'remove'; readonly path: string; readonly kind: Kind; readonly expect?: Expect }
+  /** Renames a file or symlink to `to`, which must be free (a two-way conflict copy). */
+  | { readonly op: 'rename'; readonly path: string; readonly to: string; readonly expect: Expect }
   /** A hard link at `path` to the file at `target` (both in this tree), renamed into place. */
   | { readonly op: 'link'; readonly path: string; readonly target: string; readonly replacing: Replacing };
 
 /**
- * `changed`: the source vanished or changed since the scan; nothing was written and the next
- * cycle picks it up. `skipped`: not started because the run is stopping.
+ * `changed`: the source (or, `here`, the path written, see `Expect`) vanished or changed since
+ * the scan; nothing was written and the next cycle picks it up. `skipped`: not started because the run is stopping.
  */
 export type OpResult =
   /** `backedUp`: what stood at the path went to the cycle's backup folder (see `ApplyOptions.backup`). */
   | { readonly ok: true; readonly backedUp?: true }
   | { readonly ok: false; readonly failure: Failure }
-  | { readonly ok: 'changed'; readonly reason: string }
+  | { readonly ok: 'changed'; readonly reason: string; readonly here?: true }
   | { readonly ok: 'skipped' };
 
 /** The run's stop flag (shared with pool threads): raised to 1 on shutdown. */

@@ -18,6 +18,7 @@ import {
   type Tree,
 } from '../tree.js';
 import { Backup } from './backup.js';
+import { resultOf } from './changed.js';
 import { ListingSink } from './columns.js';
 import { DirChain } from './dirs.js';
 import type { WorkerPool } from './pool.js';
@@ -32,6 +33,7 @@ import {
   moveIntoPlace,
   mtimeToSet,
   removeEntry,
+  renameFree,
   setFileMeta,
   stampDir,
   tempBeside,
@@ -181,14 +183,15 @@ export class LocalTree implements Tree {
   #runHere(dirs: DirChain, op: Op, source: DirChain | undefined): OpResult {
     try {
       let backedUp = false;
-      if (op.op === 'remove') backedUp = removeEntry(dirs, op.path, op.kind) && op.kind !== 'dir';
-      else if (op.op === 'mkdir') makeDir(dirs, op.path, op.replacing);
+      if (op.op === 'remove') backedUp = removeEntry(dirs, op.path, op.kind, op.expect) && op.kind !== 'dir';
+      else if (op.op === 'mkdir') makeDir(dirs, op.path, op.replacing, op.expect);
+      else if (op.op === 'rename') renameFree(dirs, op.path, op.to, op.expect);
       else if (op.op === 'link') backedUp = linkInto(dirs, op.path, op.target, op.replacing);
       else if (op.op === 'meta') stampDir(dirs, op.path, op.mode, mtimeToSet(source, op.path, op.mtimeMs), op.owner);
       else throw new Error(`${op.op} runs on the pool`);
       return backedUp ? { ok: true, backedUp: true } : { ok: true };
     } catch (error) {
-      return { ok: false, failure: failureOf(op.path, error) };
+      return resultOf(op.path, error);
     }
   }
 
@@ -209,9 +212,9 @@ export class LocalTree implements Tree {
       } catch (error) {
         discard(temp, error);
       }
-      return moveIntoPlace(dirs, op.path, temp, op.replacing) ? { ok: true, backedUp: true } : { ok: true };
+      return moveIntoPlace(dirs, op.path, temp, op.replacing, op.expect) ? { ok: true, backedUp: true } : { ok: true };
     } catch (error) {
-      return { ok: false, failure: failureOf(op.path, error) };
+      return resultOf(op.path, error);
     }
   }
 }

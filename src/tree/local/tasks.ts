@@ -1,5 +1,5 @@
 import type { Failure } from '../../errors.js';
-import type { OpResult, Owner, Replacing, StopFlag } from '../tree.js';
+import type { Expect, OpResult, Owner, Replacing, StopFlag } from '../tree.js';
 import type { EncodedListings } from './columns.js';
 import type { WalkShare } from './split-walk.js';
 
@@ -74,6 +74,7 @@ export type CopyJob =
       readonly size: number;
       readonly mtimeMs: number;
       readonly replacing: Replacing;
+      readonly expect?: Expect;
     }
   | {
       readonly kind: 'symlink';
@@ -82,6 +83,7 @@ export type CopyJob =
       readonly owner: Owner;
       readonly mtimeMs: number;
       readonly replacing: Replacing;
+      readonly expect?: Expect;
     }
   | {
       readonly kind: 'meta';

@@ -33,6 +33,7 @@ function toJob(op: Op): CopyJob {
         owner: op.owner,
         mtimeMs: op.entry.mtimeMs,
         replacing: op.replacing,
+        expect: op.expect,
       };
     case 'put':
       return {
@@ -43,6 +44,7 @@ function toJob(op: Op): CopyJob {
         size: op.entry.size,
         mtimeMs: op.entry.mtimeMs,
         replacing: op.replacing,
+        expect: op.expect,
       };
     default:
       throw new Error(`${op.op} does not run on the pool`);

@@ -22,13 +22,14 @@ import {
   utimesSync,
 } from 'node:fs';
 import { threadId } from 'node:worker_threads';
-import { describeCause, errnoCode, failureOf } from '../../errors.js';
+import { describeCause, errnoCode } from '../../errors.js';
 import { msOfNs, utimeOfMs, utimeOfNs } from '../mtime.js';
 import { type FsPath, fsPath } from '../names.js';
 import { nameOf, parentOf } from '../order.js';
 import { tempName } from '../temp.js';
-import type { Kind, OpResult, Owner, Replacing } from '../tree.js';
+import type { Expect, Kind, OpResult, Owner, Replacing } from '../tree.js';
 import { Backup } from './backup.js';
+import { checkExpected, resultOf, SourceChanged } from './changed.js';
 import { DirChain, fdPath, inDir, O_DIR } from './dirs.js';
 import { makeDirs } from './makedirs.js';
 import { copySparse, isSparse } from './sparse.js';
@@ -58,12 +59,11 @@ function onEntry<T>(path: FsPath, flags: number, fn: (fd: number) => T): T {
   }
 }
 
-class SourceChanged extends Error {}
-
 /** Removes one entry; already gone (or its directory gone) is what was wanted. */
-export function removeEntry(dirs: DirChain, path: string, kind: Kind): boolean {
+export function removeEntry(dirs: DirChain, path: string, kind: Kind, expect?: Expect): boolean {
   try {
     const at = dirs.at(path);
+    if (expect !== undefined) checkExpected(lstatSync(at, { throwIfNoEntry: false }), expect);
     if (kind === 'dir') {
       dirs.backup?.dir(path);
       rmdirSync(at);
@@ -89,13 +89,15 @@ function removeTree(at: FsPath): void {
 }
 
 /** Creates a directory, owner-writable while it is filled (its own mode is applied once its contents are done). */
-export function makeDir(dirs: DirChain, path: string, replacing: boolean): void {
+export function makeDir(dirs: DirChain, path: string, replacing: boolean, expect?: Expect): void {
   if (path === '') {
     makeDirs(dirs.root, 0o700);
     return;
   }
   const at = dirs.at(path);
-  if (replacing && !lstatSync(at, { throwIfNoEntry: false })?.isDirectory()) unlinkSync(at);
+  const there = replacing || expect !== undefined ? lstatSync(at, { throwIfNoEntry: false }) : undefined;
+  checkExpected(there, expect);
+  if (replacing && !there?.isDirectory()) unlinkSync(at);
   mkdirSync(at, { mode: 0o700 });
 }
 
@@ -141,8 +143,7 @@ export function runCopyTask(task: CopyTask): OpResult[] {
       try {
         return runJob(source, replica, job) ? { ok: true, backedUp: true } : { ok: true };
       } catch (error) {
-        if (error instanceof SourceChanged) return { ok: 'changed', reason: error.message };
-        return { ok: false, failure: failureOf(job.path, error) };
+        return resultOf(job.path, error);
       }
     });
   } finally {
@@ -187,7 +188,7 @@ function runJob(source: DirChain, replica: DirChain, job: CopyJob): boolean {
   } catch (error) {
     discard(temp, error);
   }
-  return moveIntoPlace(replica, job.path, temp, job.replacing);
+  return moveIntoPlace(replica, job.path, temp, job.replacing, job.expect);
 }
 
 /** Makes `path` another name of the file at `target`: a link under a temporary name, renamed into place. */
@@ -195,6 +196,17 @@ export function linkInto(dirs: DirChain, path: string, target: string, replacing
   const temp = tempBeside(dirs, path);
   linkSync(dirs.at(target), temp);
   return moveIntoPlace(dirs, path, temp, replacing);
+}
+
+/**
+ * Renames a file or symlink to the free name `to` beside it: by link and unlink, since a link
+ * never replaces what stands at its name.
+ */
+export function renameFree(dirs: DirChain, path: string, to: string, expect: Expect): void {
+  const at = dirs.at(path);
+  checkExpected(lstatSync(at, { throwIfNoEntry: false }), expect);
+  linkSync(at, dirs.at(to));
+  unlinkSync(at);
 }
 
 /** A symlink's owner and mtime, on the link itself. */
@@ -214,10 +226,17 @@ export function discard(temp: FsPath, error: unknown): never {
 }
 
 /** Renames a complete temporary entry over `path`, so the final path only ever holds a whole old or new entry. */
-export function moveIntoPlace(dirs: DirChain, path: string, temp: FsPath, replacing: Replacing): boolean {
+export function moveIntoPlace(
+  dirs: DirChain,
+  path: string,
+  temp: FsPath,
+  replacing: Replacing,
+  expect?: Expect,
+): boolean {
   try {
     const to = dirs.at(path);
     const there = lstatSync(to, { throwIfNoEntry: false });
+    checkExpected(there, expect);
     // rename cannot replace a directory with a file: the emptied directory goes first; one the
     // excludes hid goes with what it holds.
     if (replacing !== 'nothing' && there?.isDirectory()) {

@@ -81,6 +81,11 @@ export class MemoryTree implements Tree {
         if (!node) throw fsError('ENOENT', `no such entry '${op.path}'`);
         const mode = op.kind === 'symlink' ? node.entry.mode : op.mode;
         node.entry = { ...node.entry, mode, mtimeMs: op.mtimeMs, ...op.owner };
+      } else if (op.op === 'rename') {
+        const node = this.#nodes.get(op.path);
+        if (!node || this.#nodes.has(op.to)) throw fsError('EEXIST', `cannot rename '${op.path}' to '${op.to}'`);
+        this.#removeOne(op.path);
+        this.#add({ ...node.entry, path: op.to }, node.content);
       } else if (op.op === 'link') {
         throw fsError('ENOTSUP', 'a memory tree keeps no hard links');
       } else if (op.op === 'remove') {
