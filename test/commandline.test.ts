@@ -3,16 +3,18 @@ import { existsSync, lstatSync, readdirSync, readFileSync, statSync, utimesSync,
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CLI, pairSuite, removeDir, rsyncDiff, runCli, startCli, syncOnce, tempDir, writeTree } from './helpers.js';
-
-/** Rejects when `promise` takes longer than `ms`: a hang fails the test instead of stalling the suite. */
-function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
-}
+import {
+  CLI,
+  pairSuite,
+  removeDir,
+  rsyncDiff,
+  runCli,
+  startCli,
+  syncOnce,
+  tempDir,
+  within,
+  writeTree,
+} from './helpers.js';
 
 /** Every path below `root` with its content (files) or kind, to prove a run changed nothing. */
 function fingerprint(root: string): string {

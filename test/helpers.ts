@@ -39,9 +39,21 @@ export function setMtime(path: string, seconds: number): void {
   utimesSync(path, seconds, seconds);
 }
 
-/** What rsync, used as the oracle, would still change: empty when the replica is an exact copy. */
-export function rsyncDiff(source: string, replica: string): string {
-  return execFileSync('rsync', ['-rlptD', '-c', '-n', '-i', '--delete', `${source}/`, `${replica}/`], {
+/** Rejects when `promise` takes longer than `ms`: a hang fails the test instead of stalling the suite. */
+export function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * What rsync, used as the oracle, would still change: empty when the replica is an exact copy.
+ * `extra` flags: `-O` for two-way pairs, whose directory mtimes are not synced.
+ */
+export function rsyncDiff(source: string, replica: string, extra: readonly string[] = []): string {
+  return execFileSync('rsync', ['-rlptD', ...extra, '-c', '-n', '-i', '--delete', `${source}/`, `${replica}/`], {
     encoding: 'utf8',
   });
 }

@@ -5,7 +5,17 @@ import type { Progress } from '../../report/progress.js';
 import { bytesOf, type CycleReport, emptyOutcome, type Outcome, recordFailure, tally } from '../../report/tally.js';
 import { describe, showPath, summarize } from '../../report/text.js';
 import { backupStamp } from '../../tree/backup-folder.js';
-import { isStopped, type Op, type OpResult, type Snapshot, type StopFlag, type Tree } from '../../tree/tree.js';
+import { nameOf } from '../../tree/order.js';
+import { isTempName } from '../../tree/temp.js';
+import {
+  type Entry,
+  isStopped,
+  type Op,
+  type OpResult,
+  type Snapshot,
+  type StopFlag,
+  type Tree,
+} from '../../tree/tree.js';
 import { comparePairs } from '../compare.js';
 import { type CycleOptions, keepsOwners, scanBoth, type Trees } from '../cycle.js';
 import { execute } from '../execute.js';
@@ -77,7 +87,9 @@ export async function runTwoWay(
   }
   const failures = [...a.unreadable, ...b.unreadable].map((f) => (f.path === '' ? { ...f, path: '.' } : f));
   for (const failure of failures) log.error(`cannot read ${showPath(failure.path)}: ${failure.cause}`);
-  const table = rows(state?.records ?? [], a, b);
+  // Temporary files of a run that was killed: removed from their side, never synced.
+  const leftovers = { source: leftoversOf(a), replica: leftoversOf(b) };
+  const table = rows(state?.records ?? [], withoutLeftovers(a), withoutLeftovers(b));
   const pairs = pairsToCompare(table, options);
   const { verdicts } = await comparePairs(trees.source, trees.replica, pairs, { chunkSize: options.chunkSize, stop });
   if (isStopped(stop)) return stoppedEarly();
@@ -94,6 +106,8 @@ export async function runTwoWay(
     },
   );
   const planned = twoWayPlan(table, decisions);
+  planned.into.source.leftovers.push(...leftovers.source);
+  planned.into.replica.leftovers.push(...leftovers.replica);
   for (const c of planned.conflicts)
     log.warn(`conflict ${c.kinds} ${showPath(c.path)} (changed on both sides; ${c.resolution})`);
   for (const k of planned.keptDirs) {
@@ -125,6 +139,9 @@ export async function runTwoWay(
     for (const side of ['source', 'replica'] as const) {
       for (const op of planned.renames[side]) {
         if (op.op === 'rename') log.info(`[dry-run] rename ${showPath(op.path)} to ${showPath(op.to)}${ARROW[side]}`);
+      }
+      for (const entry of into[side].leftovers) {
+        log.info(`[dry-run] remove leftover temporary file ${showPath(entry.path)}${ARROW[side]}`);
       }
       for (const action of planActions(into[side])) {
         log.info(`[dry-run] ${describe(action)}${ARROW[side]}`);
@@ -189,6 +206,10 @@ export async function runTwoWay(
     log,
   });
 }
+
+const isLeftover = (e: Entry): boolean => e.kind === 'file' && isTempName(nameOf(e.path));
+const leftoversOf = (s: Snapshot): Entry[] => s.entries.filter(isLeftover);
+const withoutLeftovers = (s: Snapshot): Snapshot => ({ ...s, entries: s.entries.filter((e) => !isLeftover(e)) });
 
 /** Runs the conflict renames of one side, each told to `told`. */
 function renameAll(
