@@ -276,12 +276,13 @@ S('kill -9 mid-cycle, then a rerun: both sides converge, no torn file, no false 
   run.child.kill('SIGKILL');
   await within(20_000, run.exit, 'exit');
   // As a copy cut short leaves it.
-  writeFileSync(join(ctx.src, 'r', '.7.99999-1-1.replisync-tmp'), 'torn');
+  writeFileSync(join(ctx.src, 's', '.7.99999-1-1.replisync-tmp'), 'torn');
   const rerun = await within(20_000, runCli(args), 'the rerun');
   assert.is(rerun.code, 0, rerun.stderr);
   assert.not.match(rerun.stdout + rerun.stderr, /conflict (file|dir|symlink)|sync-conflict/);
   assert.is(same(ctx), '');
-  assert.is(readdirSync(join(ctx.src, 'r')).length, 400, 'no temporary file of the killed run is left or synced');
+  assert.is(readdirSync(join(ctx.src, 'r')).length, 400);
+  assert.is(readdirSync(join(ctx.src, 's')).length, 400, 'no temporary file of the killed run is left or synced');
   assert.is(readdirSync(join(ctx.rep, 's')).length, 400);
   assert.is(readFileSync(join(ctx.src, 'r/7'), 'utf8'), 'replica 7'.repeat(200));
 });
