@@ -5,12 +5,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureTree, SHAPES, type TreeName, touchShare } from './tree.js';
+import { changeBothSides, freshPair, type Pair, twoWayTools } from './two-way.js';
 
 /**
  * Whole-process comparison, in one run: replisync --once against rsync -a --delete (and
  * cp -a for initial copies), alternating the tools run by run, quoting medians, ratios to
  * rsync and peak RSS (GNU time). Usage:
  *   node dist/bench/compare.js --tree many-small --runs 5 [--dir /data/bench] [--scenarios initial,noop,change,checksum]
+ * Two-way scenarios (two-way-initial, two-way-noop, two-way-change) compare replisync --two-way
+ * with unison -batch and rclone bisync, each on a pair of its own; ratios there are to rclone bisync.
  */
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const { values } = parseArgs({
@@ -18,7 +21,7 @@ const { values } = parseArgs({
     tree: { type: 'string', default: 'many-small' },
     runs: { type: 'string', default: '5' },
     dir: { type: 'string', default: join(tmpdir(), 'replisync-bench') },
-    scenarios: { type: 'string', default: 'initial,noop,change,checksum' },
+    scenarios: { type: 'string', default: 'initial,noop,change,checksum,two-way-initial,two-way-noop,two-way-change' },
     workers: { type: 'string' },
     // Another build's CLI (e.g. a copy of an older dist/src/cli/main.js), run beside this one.
     baseline: { type: 'string' },
@@ -65,8 +68,8 @@ interface Sample {
   rssMb: number;
 }
 
-function timed(argv: string[]): Sample {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', ...argv], { encoding: 'utf8' });
+function timed(argv: string[], env?: NodeJS.ProcessEnv): Sample {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', ...argv], { encoding: 'utf8', env });
   if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
   const [seconds, kb, user, system] = (r.stderr.trim().split('\n').pop() ?? '').split(' ').map(Number);
   return {
@@ -89,12 +92,60 @@ process.stdout.write(
   `tree ${tree} (${SHAPES[tree].files} files) in ${base}; ${runs} runs per tool, alternating; ${machine}\n\n`,
 );
 process.stdout.write(
-  '| scenario | tool | median s | × rsync | CPU s (user + sys) | peak RSS MB |\n| --- | --- | --- | --- | --- | --- |\n',
+  '| scenario | tool | median s | × rsync (two-way: × rclone bisync) | CPU s (user + sys) | peak RSS MB |\n| --- | --- | --- | --- | --- | --- |\n',
 );
 
+const report = (scenario: string, names: string[], samples: Sample[][], reference: number): void => {
+  const referenceMedian = median((samples[reference] ?? []).map((s) => s.seconds));
+  names.forEach((name, i) => {
+    const t = median((samples[i] ?? []).map((s) => s.seconds));
+    const cpu = median((samples[i] ?? []).map((s) => s.cpuSeconds));
+    const rss = median((samples[i] ?? []).map((s) => s.rssMb));
+    process.stdout.write(
+      `| ${scenario} | ${name} | ${t.toFixed(2)} | ${(t / referenceMedian).toFixed(2)} | ${cpu.toFixed(2)} | ${rss.toFixed(0)} |\n`,
+    );
+  });
+};
+
+/** A two-way scenario: each tool on a pair of its own, brought in sync by that tool before timing. */
+function twoWay(scenario: 'initial' | 'noop' | 'change'): void {
+  const tools = twoWayTools(CLI, workerFlags);
+  const samples: Sample[][] = tools.map(() => []);
+  const pairs: Pair[] = [];
+  const run = (i: number, first: boolean): Sample => {
+    const { argv, env } = tools[i]?.command(pairs[i] as Pair, first) ?? { argv: [] };
+    return timed(argv, env);
+  };
+  if (scenario !== 'initial') {
+    tools.forEach((_, i) => {
+      pairs[i] = freshPair(base, i, source);
+      run(i, true);
+    });
+  }
+  for (let r = 0; r < runs; r++) {
+    tools.forEach((_, i) => {
+      if (scenario === 'initial') pairs[i] = freshPair(base, i, source);
+      // The one-way reference changes only its source, as a one-way user would.
+      else if (scenario === 'change')
+        changeBothSides(pairs[i] as Pair, tree, ++round, tools[i]?.name.includes('one-way') === true);
+      samples[i]?.push(run(i, scenario === 'initial'));
+    });
+  }
+  report(
+    `two-way-${scenario}`,
+    tools.map((t) => t.name),
+    samples,
+    tools.findIndex((t) => t.name === 'rclone bisync'),
+  );
+}
+
 let round = 0;
-for (const scenario of values.scenarios.split(',') as Scenario[]) {
-  const tools = TOOLS[scenario];
+for (const scenario of values.scenarios.split(',') as (Scenario | `two-way-${'initial' | 'noop' | 'change'}`)[]) {
+  if (scenario.startsWith('two-way-')) {
+    twoWay(scenario.slice('two-way-'.length) as 'initial' | 'noop' | 'change');
+    continue;
+  }
+  const tools = TOOLS[scenario as Scenario];
   const replicas = tools.map((_, i) => join(base, `replica-${i}`));
   const samples: Sample[][] = tools.map(() => []);
   // Each tool keeps its own replica, brought in sync by that same tool before timing.
@@ -115,14 +166,10 @@ for (const scenario of values.scenarios.split(',') as Scenario[]) {
       samples[i]?.push(timed(tool.command(replica)));
     });
   }
-  const rsyncIndex = tools.findIndex((t) => t.name.startsWith('rsync'));
-  const rsyncMedian = median((samples[rsyncIndex] ?? []).map((s) => s.seconds));
-  tools.forEach((tool, i) => {
-    const t = median((samples[i] ?? []).map((s) => s.seconds));
-    const cpu = median((samples[i] ?? []).map((s) => s.cpuSeconds));
-    const rss = median((samples[i] ?? []).map((s) => s.rssMb));
-    process.stdout.write(
-      `| ${scenario} | ${tool.name} | ${t.toFixed(2)} | ${(t / rsyncMedian).toFixed(2)} | ${cpu.toFixed(2)} | ${rss.toFixed(0)} |\n`,
-    );
-  });
+  report(
+    scenario,
+    tools.map((t) => t.name),
+    samples,
+    tools.findIndex((t) => t.name.startsWith('rsync')),
+  );
 }

@@ -71,12 +71,15 @@ export function generateTree(root: string, name: TreeName, seed = 42): { files: 
   return { files: shape.files, bytes };
 }
 
-/** Rewrites the first bytes of `share` of the files (every n-th), with a new mtime: a 1% change. */
-export function touchShare(root: string, name: TreeName, share: number, round: number): number {
+/**
+ * Rewrites the first bytes of `share` of the files (every n-th, from the `offset`-th), with a
+ * new mtime: a 1% change. Two sides of a two-way pair take different offsets.
+ */
+export function touchShare(root: string, name: TreeName, share: number, round: number, offset = 0): number {
   const shape = SHAPES[name];
   const every = Math.max(1, Math.round(1 / share));
   let changed = 0;
-  for (let i = 0; i < shape.files; i += every) {
+  for (let i = offset % every; i < shape.files; i += every) {
     const path = join(root, `d${Math.floor(i / shape.perDir / 100)}`, `d${Math.floor(i / shape.perDir)}`, `f${i}.bin`);
     const fd = openSync(path, 'r+');
     writeSync(fd, Buffer.from(`changed ${round}`), 0, undefined, 0);

@@ -195,7 +195,7 @@ export async function runTwoWay(
       }
     } finally {
       bar?.end();
-      store.save({ source: a.root, replica: b.root, records: planned.ledger.records() });
+      if (planned.ledger.dirty) store.save({ source: a.root, replica: b.root, records: planned.ledger.records() });
     }
   }
   return report(outcomes, failures, withheld > 0 ? maxDeleteError : undefined, planned.conflicts.length, {

@@ -25,22 +25,43 @@ export interface TwoWayPlan {
 const expectOf = (entry: Entry | undefined): Expect =>
   entry === undefined ? 'absent' : { kind: entry.kind, size: entry.size, mtimeMs: entry.mtimeMs };
 
+interface Item {
+  readonly base: Synced | undefined;
+  readonly next: Synced[];
+  readonly steps: number;
+  done: number;
+  failed: boolean;
+}
+
 /**
  * The next state, kept as the cycle runs: each path's new records count only once every step
  * of it was done; otherwise its old record stays (or none), so the next cycle sees the same
  * change again and no step is ever taken for agreed when it was not.
  */
 export class Ledger {
-  readonly #items: { base: Synced | undefined; next: Synced[]; steps: number; done: number; failed: boolean }[] = [];
-  readonly #of = new Map<Action | Op, number>();
+  /** In row order: a record that stands, or a path with steps still to be settled. */
+  readonly #slots: (Synced | Item)[] = [];
+  readonly #of = new Map<Action | Op, Item>();
+  #reordered = false;
+  /** Whether the new state may differ from the old one (else it need not be written). */
+  dirty = false;
+
+  /** A path with nothing to do: its record is `next` (undefined for none). */
+  keep(base: Synced | undefined, next: Synced | undefined): void {
+    if (next !== undefined) this.#slots.push(next);
+    if (next !== base) this.dirty = true;
+  }
 
   add(base: Synced | undefined, next: Synced[], steps: readonly (Action | Op)[]): void {
-    const index = this.#items.push({ base, next, steps: steps.length, done: 0, failed: false }) - 1;
-    for (const step of steps) this.#of.set(step, index);
+    const item: Item = { base, next, steps: steps.length, done: 0, failed: false };
+    this.#slots.push(item);
+    for (const step of steps) this.#of.set(step, item);
+    this.dirty = true;
+    if (next.length > 1) this.#reordered = true;
   }
 
   settle(step: Action | Op, done: boolean): void {
-    const item = this.#items[this.#of.get(step) ?? -1];
+    const item = this.#of.get(step);
     if (item === undefined) return;
     if (done) item.done++;
     else item.failed = true;
@@ -48,11 +69,14 @@ export class Ledger {
 
   /** The records of the new state, in snapshot order. */
   records(): Synced[] {
-    const out = this.#items.flatMap((item) =>
-      !item.failed && item.done === item.steps ? item.next : item.base === undefined ? [] : [item.base],
-    );
+    const out: Synced[] = [];
+    for (const slot of this.#slots) {
+      if (!('steps' in slot)) out.push(slot);
+      else if (!slot.failed && slot.done === slot.steps) out.push(...slot.next);
+      else if (slot.base !== undefined) out.push(slot.base);
+    }
     // Conflict copies were added beside their originals: the only records that may be out of order.
-    return out.sort((x, y) => comparePaths(x.path, y.path));
+    return this.#reordered ? out.sort((x, y) => comparePaths(x.path, y.path)) : out;
   }
 }
 
@@ -119,14 +143,15 @@ export function twoWayPlan(table: readonly Row[], decisions: readonly Decision[]
     switch (d.do) {
       case 'none': {
         const a = row.source as Entry;
-        ledger.add(base, [syncedOf(a, a.mtimeMs, (row.replica as Entry).mtimeMs)], []);
+        const unchanged = base !== undefined && !row.changedSource && !row.changedReplica;
+        ledger.keep(base, unchanged ? base : syncedOf(a, a.mtimeMs, (row.replica as Entry).mtimeMs));
         return;
       }
       case 'keep':
-        ledger.add(base, base ? [base] : [], []);
+        ledger.keep(base, base);
         return;
       case 'drop':
-        ledger.add(undefined, [], []);
+        ledger.keep(base, undefined);
         return;
       case 'delete': {
         ledger.add(base, [], [into[d.on].delete(row[d.on] as Entry)]);

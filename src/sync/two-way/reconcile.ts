@@ -10,12 +10,15 @@ export const otherSide = (side: Side): Side => (side === 'source' ? 'replica' : 
 /** `--conflict`: who wins when both sides changed a path differently. */
 export type ConflictRule = 'keep-both' | 'source' | 'replica' | 'newer';
 
-/** One path as the last sync recorded it and as each side holds it now. */
+/** One path as the last sync recorded it and as each side holds it now, and whether each side changed since. */
 export interface Row {
   readonly path: string;
   readonly base: Synced | undefined;
   readonly source: Entry | undefined;
   readonly replica: Entry | undefined;
+  /** Changed since the last sync; with no record, present at all. */
+  readonly changedSource: boolean;
+  readonly changedReplica: boolean;
 }
 
 /**
@@ -40,26 +43,47 @@ export interface ReconcileOptions {
   readonly isConflictCopy: (path: string) => boolean;
 }
 
-/** The three listings merged in snapshot order, one row per path. */
+const row = (path: string, base: Synced | undefined, a: Entry | undefined, b: Entry | undefined): Row => ({
+  path,
+  base,
+  source: a,
+  replica: b,
+  changedSource: base === undefined ? a !== undefined : a === undefined || changed(base, a, base.mtimeSource),
+  changedReplica: base === undefined ? b !== undefined : b === undefined || changed(base, b, base.mtimeReplica),
+});
+
+/** The three listings merged in snapshot order in one linear pass, one row per path. */
 export function rows(base: readonly Synced[], source: Snapshot, replica: Snapshot): Row[] {
-  const lists = [base, source.entries, replica.entries] as const;
-  const at: number[] = [0, 0, 0];
+  const a = source.entries;
+  const b = replica.entries;
   const out: Row[] = [];
-  for (;;) {
-    let path: string | undefined;
-    for (let k = 0; k < 3; k++) {
-      const p = lists[k]?.[at[k] as number]?.path;
-      if (p !== undefined && (path === undefined || comparePaths(p, path) < 0)) path = p;
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < base.length || j < a.length || k < b.length) {
+    const s = base[i];
+    const x = a[j];
+    const y = b[k];
+    // Most paths are on all three lists.
+    if (s !== undefined && x !== undefined && y !== undefined && s.path === x.path && x.path === y.path) {
+      out.push(row(s.path, s, x, y));
+      i++;
+      j++;
+      k++;
+      continue;
     }
-    if (path === undefined) return out;
-    const take = <T extends { path: string }>(k: number, list: readonly T[]): T | undefined => {
-      const item = list[at[k] as number];
-      if (item?.path !== path) return undefined;
-      at[k] = (at[k] as number) + 1;
-      return item;
-    };
-    out.push({ path, base: take(0, base), source: take(1, source.entries), replica: take(2, replica.entries) });
+    let path = (s ?? x ?? y)?.path as string;
+    if (x !== undefined && comparePaths(x.path, path) < 0) path = x.path;
+    if (y !== undefined && comparePaths(y.path, path) < 0) path = y.path;
+    const hasS = s?.path === path;
+    const hasX = x?.path === path;
+    const hasY = y?.path === path;
+    out.push(row(path, hasS ? s : undefined, hasX ? x : undefined, hasY ? y : undefined));
+    if (hasS) i++;
+    if (hasX) j++;
+    if (hasY) k++;
   }
+  return out;
 }
 
 /** How a side's entry differs from its own record: never from the other side's clock. */
@@ -84,34 +108,30 @@ const sameMeta = (a: Entry, b: Entry): boolean =>
 
 const newer = (a: Entry, b: Entry): Side => (b.mtimeMs > a.mtimeMs ? 'replica' : 'source');
 
-/** Whether each side changed since the last sync (with no record, whether it has the path at all). */
-function changes({ base, source: a, replica: b }: Row): [boolean, boolean] {
-  if (base === undefined) return [a !== undefined, b !== undefined];
-  return [
-    a === undefined || changed(base, a, base.mtimeSource),
-    b === undefined || changed(base, b, base.mtimeReplica),
-  ];
-}
-
 /**
  * The source entries of the file pairs whose content must be hashed: same size, and changed
  * on a side (or never synced), since the two sides' mtimes say nothing about each other;
  * every same-size pair with `checksum`, none with `sizeOnly`.
  */
 export function pairsToCompare(table: readonly Row[], options: { checksum: boolean; sizeOnly: boolean }): Entry[] {
-  if (options.sizeOnly) return [];
-  return table.flatMap((row) => {
+  const pairs: Entry[] = [];
+  if (options.sizeOnly) return pairs;
+  for (const row of table) {
     const { source: a, replica: b } = row;
-    if (a?.kind !== 'file' || b?.kind !== 'file' || a.size !== b.size) return [];
-    const [ca, cb] = changes(row);
-    return options.checksum || ca || cb ? [a] : [];
-  });
+    if (a?.kind !== 'file' || b?.kind !== 'file' || a.size !== b.size) continue;
+    if (options.checksum || row.changedSource || row.changedReplica) pairs.push(a);
+  }
+  return pairs;
 }
+
+const NONE: Decision = { do: 'none' };
+const KEEP: Decision = { do: 'keep' };
 
 function decide(row: Row, verdicts: Verdicts, options: ReconcileOptions, taken: (p: string) => boolean): Decision {
   const { base, source: a, replica: b } = row;
-  if (a?.kind === 'special' || b?.kind === 'special') return { do: 'keep' };
-  const [ca, cb] = changes(row);
+  if (a?.kind === 'special' || b?.kind === 'special') return KEEP;
+  const ca = row.changedSource;
+  const cb = row.changedReplica;
   if (a === undefined && b === undefined) return { do: 'drop' };
   // On one side only: new there, or deleted on the other (a change of the one side wins over that).
   if (b === undefined)
@@ -123,7 +143,7 @@ function decide(row: Row, verdicts: Verdicts, options: ReconcileOptions, taken: 
       ? { do: 'copy', to: 'source', why: base ? 'restored' : 'new' }
       : { do: 'delete', on: 'replica' };
   if (sameContent(a, b, verdicts)) {
-    if (sameMeta(a, b)) return { do: 'none' };
+    if (sameMeta(a, b)) return NONE;
     const from = ca && !cb ? 'source' : cb && !ca ? 'replica' : newer(a, b);
     return { do: 'meta', to: otherSide(from) };
   }
@@ -181,8 +201,14 @@ export function reconcile(
     return !free;
   };
   const decisions = table.map((row) =>
-    unreadable.some((dir) => within(row.path, dir)) ? { do: 'keep' as const } : decide(row, verdicts, options, taken),
+    unreadable.length > 0 && unreadable.some((dir) => within(row.path, dir))
+      ? KEEP
+      : !row.changedSource && !row.changedReplica && row.source !== undefined && row.replica !== undefined
+        ? NONE
+        : decide(row, verdicts, options, taken),
   );
+  // Only a removal can take a directory away from what it holds.
+  if (!decisions.some((d) => d.do === 'delete' || d.do === 'copy')) return decisions;
   const needed = new Set<string>();
   for (let i = table.length - 1; i >= 0; i--) {
     const row = table[i] as Row;

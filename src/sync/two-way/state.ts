@@ -11,7 +11,8 @@ export interface Synced {
   readonly kind: Kind;
   readonly size: number;
   readonly mode: number;
-  readonly target?: string;
+  /** A symlink's target; undefined for the rest. */
+  readonly target: string | undefined;
   readonly mtimeSource: number;
   readonly mtimeReplica: number;
 }
@@ -36,7 +37,7 @@ export const syncedOf = (entry: Entry, mtimeSource = entry.mtimeMs, mtimeReplica
   kind: entry.kind,
   size: entry.kind === 'file' ? entry.size : 0,
   mode: entry.mode,
-  ...(entry.target === undefined ? {} : { target: entry.target }),
+  target: entry.kind === 'symlink' ? entry.target : undefined,
   mtimeSource,
   mtimeReplica,
 });
@@ -124,9 +125,11 @@ export function decodeState(bytes: Buffer): PairState {
     return slice;
   };
   // Copied out: a Float64Array needs an aligned buffer of its own.
-  const sizes = new Float64Array(Uint8Array.from(take(8 * n)).buffer);
-  const mtimes = new Float64Array(Uint8Array.from(take(16 * n)).buffer);
-  const modes = new Uint16Array(Uint8Array.from(take(2 * n)).buffer);
+  const copy = (slice: Buffer): ArrayBuffer =>
+    slice.buffer.slice(slice.byteOffset, slice.byteOffset + slice.length) as ArrayBuffer;
+  const sizes = new Float64Array(copy(take(8 * n)));
+  const mtimes = new Float64Array(copy(take(16 * n)));
+  const modes = new Uint16Array(copy(take(2 * n)));
   const kinds = take(n);
   const paths = strings(take(header.pathBytes), n);
   const targets = strings(body.subarray(at), header.symlinks);
@@ -139,7 +142,7 @@ export function decodeState(bytes: Buffer): PairState {
       kind,
       size: sizes[i] as number,
       mode: modes[i] as number,
-      ...(kind === 'symlink' ? { target: targets[link++] as string } : {}),
+      target: kind === 'symlink' ? targets[link++] : undefined,
       mtimeSource: mtimes[2 * i] as number,
       mtimeReplica: mtimes[2 * i + 1] as number,
     };
