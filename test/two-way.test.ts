@@ -224,6 +224,7 @@ S('a write whose target changed since the scan is skipped, and the target kept',
 S('a damaged state, or one side emptied, is refused with one line and exit 2; --resync recovers', async (ctx) => {
   writeTree(ctx.src, { a: 'a', b: 'b' });
   assert.is((await cli(ctx)).code, 0);
+  put(join(ctx.src, 'a'), 'a, edited');
   assert.is((await cli(ctx)).code, 0);
   const file = statePath(join(ctx.dir, 'state'), ctx.src, ctx.rep);
   const good = readFileSync(file);
@@ -305,6 +306,27 @@ S('the periodic loop picks up changes on both sides; a second two-way run on eit
     loop.child.kill('SIGTERM');
     assert.is(await within(20_000, loop.exit, 'exit'), 0);
   }
+  assert.is(same(ctx), '');
+});
+
+S('"twoWay": true in a jobs file; the report has counts per direction and the conflicts', async (ctx) => {
+  writeTree(ctx.src, { f: 'v1', a: 'a' });
+  writeTree(ctx.rep, { f: 'other', b: 'b' });
+  const config = join(ctx.dir, 'jobs.json');
+  const report = join(ctx.dir, 'report.jsonl');
+  writeFileSync(
+    config,
+    JSON.stringify({ twoWay: true, stateDir: 'state', jobs: [{ name: 'pair', source: 'src', replica: 'rep' }] }),
+  );
+  const r = await within(20_000, runCli(['--config', config, '--once', '--report', report]), 'replisync');
+  assert.is(r.code, 0, 'a conflict kept both does not fail the run');
+  assert.match(r.stderr, /WARN \[pair\] conflict file f \(changed on both sides; both kept/);
+  const line = JSON.parse(readFileSync(report, 'utf8'));
+  assert.equal([line.toReplica, line.toSource, line.conflicts], [
+    { created: 2, updated: 0, deleted: 0 },
+    { created: 2, updated: 0, deleted: 0 },
+    1,
+  ]);
   assert.is(same(ctx), '');
 });
 
