@@ -61,12 +61,12 @@ function decide(
   base: Record<string, Spec> | undefined,
   source: Record<string, Spec>,
   replica: Record<string, Spec>,
-  extra: Partial<ReconcileOptions> & { unreadable?: string[]; differ?: string[] } = {},
+  extra: Partial<ReconcileOptions> & { unreadable?: string[]; differ?: string[]; checksum?: boolean } = {},
 ): string[] {
   const records = base === undefined ? [] : entries(base).map((e) => syncedOf(e));
   const table = rows(records, snap(source), snap(replica));
   const verdicts = new Map(
-    pairsToCompare(table, { checksum: false, sizeOnly: false }).map((e) => [
+    pairsToCompare(table, { checksum: extra.checksum === true, sizeOnly: false }).map((e) => [
       e.path,
       !(extra.differ ?? []).includes(e.path),
     ]),
@@ -154,6 +154,16 @@ const cases: Array<[string, () => string[], string[]]> = [
         { 'f.sync-conflict-20261101-090000-replica': file(6, 8) },
       ),
     ['f.sync-conflict-20261101-090000-replica: copy → source (conflict)'],
+  ],
+  [
+    'a kind change against an edit, neither a directory: both kept whatever --conflict says',
+    () => decide({ p: f }, { p: link('x') }, { p: file(7, 9) }, { conflict: 'source' }),
+    ["p: keep both: replica's as p.sync-conflict-20261201-101500-replica"],
+  ],
+  [
+    'unchanged on both sides by their records, yet different content (--checksum): a conflict, not a copy',
+    () => decide({ f }, { f }, { f }, { differ: ['f'], checksum: true }),
+    ["f: keep both: replica's as f.sync-conflict-20261201-101500-replica"],
   ],
   [
     'symlink retargeted on the replica → source',

@@ -255,6 +255,7 @@ S('two-way flags are checked before anything is touched', async (ctx) => {
     [['--conflict', 'newer'], /--conflict applies to two-way sync/],
     [['--two-way', '--conflict', 'mine'], /--conflict must be one of keep-both, source, replica, newer, not "mine"/],
     [['--resync'], /--resync rebuilds the state of a two-way pair/],
+    [['--two-way', '--delete-excluded'], /--delete-excluded does not apply to two-way sync/],
     [['--two-way', '--state-dir', join(ctx.src, 'st')], /--state-dir .* must lie outside both sides/],
   ] as const) {
     const r = await within(20_000, runCli([ctx.src, ctx.rep, '--once', ...args]), 'replisync');
@@ -322,11 +323,10 @@ S('"twoWay": true in a jobs file; the report has counts per direction and the co
   assert.is(r.code, 0, 'a conflict kept both does not fail the run');
   assert.match(r.stderr, /WARN \[pair\] conflict file f \(changed on both sides; both kept/);
   const line = JSON.parse(readFileSync(report, 'utf8'));
-  assert.equal([line.toReplica, line.toSource, line.conflicts], [
-    { created: 2, updated: 0, deleted: 0 },
-    { created: 2, updated: 0, deleted: 0 },
-    1,
-  ]);
+  assert.equal(
+    [line.toReplica, line.toSource, line.conflicts],
+    [{ created: 2, updated: 0, deleted: 0 }, { created: 2, updated: 0, deleted: 0 }, 1],
+  );
   assert.is(same(ctx), '');
 });
 

@@ -190,6 +190,9 @@ function twoWaySettings(
       `--${settings.conflict === undefined ? 'state-dir' : 'conflict'} applies to two-way sync: use it with --two-way`,
     );
   }
+  if (twoWay && settings.deleteExcluded) {
+    throw usageError('--delete-excluded does not apply to two-way sync: excluded paths are left alone on both sides');
+  }
   if (!(RULES as readonly string[]).includes(conflict)) {
     throw usageError(`--conflict must be one of ${RULES.join(', ')}, not "${conflict}"`);
   }

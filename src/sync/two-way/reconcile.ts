@@ -147,8 +147,9 @@ function decide(row: Row, verdicts: Verdicts, options: ReconcileOptions, taken: 
     const from = ca && !cb ? 'source' : cb && !ca ? 'replica' : newer(a, b);
     return { do: 'meta', to: otherSide(from) };
   }
-  if (base !== undefined && !ca) return { do: 'copy', to: 'source', why: 'changed' };
-  if (base !== undefined && !cb) return { do: 'copy', to: 'replica', why: 'changed' };
+  if (base !== undefined && !ca && cb) return { do: 'copy', to: 'source', why: 'changed' };
+  if (base !== undefined && !cb && ca) return { do: 'copy', to: 'replica', why: 'changed' };
+  // Changed on both sides; or on neither, yet different (found by --checksum): nothing says which is right.
   return conflict(row.path, a, b, options, taken);
 }
 
@@ -160,8 +161,15 @@ function conflict(
   taken: (p: string) => boolean,
 ): Decision {
   // A directory always keeps its name (it is never replaced on a conflict): the other version is renamed.
+  // A kind change against another change, and every difference on a first run, keep both.
   const loser: Side | undefined =
-    a.kind === 'dir' ? 'replica' : b.kind === 'dir' ? 'source' : options.firstRun ? 'replica' : undefined;
+    a.kind === 'dir'
+      ? 'replica'
+      : b.kind === 'dir'
+        ? 'source'
+        : options.firstRun || a.kind !== b.kind
+          ? 'replica'
+          : undefined;
   if (loser !== undefined) return { do: 'keep-both', loser, as: options.conflictName(path, loser, taken) };
   const winner: Side | undefined = options.isConflictCopy(path)
     ? newer(a, b)
@@ -203,7 +211,11 @@ export function reconcile(
   const decisions = table.map((row) =>
     unreadable.length > 0 && unreadable.some((dir) => within(row.path, dir))
       ? KEEP
-      : !row.changedSource && !row.changedReplica && row.source !== undefined && row.replica !== undefined
+      : !row.changedSource &&
+          !row.changedReplica &&
+          row.source !== undefined &&
+          row.replica !== undefined &&
+          verdicts.get(row.path) !== false
         ? NONE
         : decide(row, verdicts, options, taken),
   );
