@@ -24,6 +24,7 @@ export interface OptionSpec {
 
 export const DEFAULT_INTERVAL = '60s';
 export const DEFAULT_CHUNK_SIZE = '8M';
+export const DEFAULT_WATCH_DELAY = '200ms';
 
 export const OPTIONS = {
   logFile: {
@@ -133,6 +134,20 @@ export const OPTIONS = {
     value: 'n',
     help: 'With --backup-dir: keep the newest n cycle folders, remove older ones',
     schema: 'With backupDir: keep the newest n cycle folders, remove older ones.',
+  },
+  watch: {
+    type: 'boolean',
+    scope: 'job',
+    help: 'After the first cycle, sync what filesystem events mark changed within --watch-delay; the interval stays as a full rescan',
+    schema:
+      'After the first cycle, filesystem events on the source (both sides with twoWay) start a cycle over what changed, within watchDelay; a full cycle still runs every interval.',
+  },
+  watchDelay: {
+    type: 'string',
+    scope: 'job',
+    value: 'time',
+    help: `With --watch: the quiet time after an event before its cycle (default: ${DEFAULT_WATCH_DELAY})`,
+    schema: `With watch: the quiet time after an event before the cycle that syncs it; default ${DEFAULT_WATCH_DELAY}.`,
   },
   twoWay: {
     type: 'boolean',

@@ -7,7 +7,7 @@ import { defaultStateDir } from '../run/state-file.js';
 import type { ConflictRule } from '../sync/two-way/reconcile.js';
 import { compileExcludes } from '../tree/filter.js';
 import type { UserOptions } from './args.js';
-import { DEFAULT_CHUNK_SIZE, DEFAULT_INTERVAL, type JobSettings, namesIn } from './flags.js';
+import { DEFAULT_CHUNK_SIZE, DEFAULT_INTERVAL, DEFAULT_WATCH_DELAY, type JobSettings, namesIn } from './flags.js';
 import { relation } from './identity.js';
 import { jobLabel, loadConfig } from './jobs-file.js';
 import { parseCount, parseDuration, parseMaxDelete, parseSize, parseWorkers } from './units.js';
@@ -170,8 +170,17 @@ export function resolveJob(
         settings.backupDir === undefined ? undefined : checkBackupDir(resolve(settings.backupDir), realSource, replica),
       backupKeep: settings.backupKeep === undefined ? undefined : parseCount('--backup-keep', settings.backupKeep),
       ...twoWaySettings(settings, realSource, realReplica, resync),
+      watchDelayMs: watchDelayOf(settings),
     };
   });
+}
+
+function watchDelayOf(settings: JobSettings): number | undefined {
+  if (settings.watch !== true) {
+    if (settings.watchDelay !== undefined) throw usageError('--watch-delay applies to watch mode: use it with --watch');
+    return undefined;
+  }
+  return parseDuration('--watch-delay', settings.watchDelay ?? DEFAULT_WATCH_DELAY);
 }
 
 const RULES: readonly ConflictRule[] = ['keep-both', 'source', 'replica', 'newer'];

@@ -43,6 +43,8 @@ export interface TwoWayCounts {
 export interface CycleReport extends Outcome {
   /** Entries found in the source. */
   readonly scanned: number;
+  /** A targeted cycle (watch mode): how many dirty subtrees it walked. */
+  readonly watched?: number;
   /** Set for a two-way cycle: the totals above are both directions together. */
   readonly twoWay?: TwoWayCounts;
   readonly started: Date;

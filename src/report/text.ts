@@ -35,6 +35,7 @@ export interface Summary {
   readonly durationMs: number;
   readonly stopped: boolean;
   readonly twoWay?: TwoWayCounts;
+  readonly watched?: number;
 }
 
 const counts = (c: Counts): string => `${c.created}/${c.updated}/${c.deleted}`;
@@ -43,7 +44,8 @@ export function summarize(r: Summary, dryRun: boolean): string {
   const seconds = r.durationMs / 1000;
   const rate = seconds > 0 ? r.bytes / MiB / seconds : 0;
   return (
-    `${dryRun ? '[dry-run] ' : ''}cycle ${r.stopped ? 'stopped' : 'done'}: ${r.scanned} scanned, ${r.created} created, ${r.updated} updated, ` +
+    `${dryRun ? '[dry-run] ' : ''}cycle ${r.stopped ? 'stopped' : 'done'}` +
+    `${r.watched === undefined ? '' : ` (watch: ${r.watched} path${r.watched === 1 ? '' : 's'})`}: ${r.scanned} scanned, ${r.created} created, ${r.updated} updated, ` +
     `${r.deleted} deleted, ` +
     (r.twoWay
       ? `(created/updated/deleted → replica ${counts(r.twoWay.toReplica)}, → source ${counts(r.twoWay.toSource)}), ` +

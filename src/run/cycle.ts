@@ -14,22 +14,26 @@ export const localTrees = (pool: WorkerPool, source: string, replica: string, on
   replica: new LocalTree(replica, pool, oneFileSystem),
 });
 
-/** One cycle of a local folder pair (see `runSync`, and `runTwoWay` for a two-way pair, whose state is kept in `stateDir`). */
+/**
+ * One cycle of a local folder pair (see `runSync`, and `runTwoWay` for a two-way pair, whose
+ * state is kept in `stateDir`); with `only`, a targeted cycle over those subtrees (watch mode).
+ */
 export function runCycle(
   pool: WorkerPool,
   options: CycleOptions & { readonly stateDir?: string },
   log: Logger,
   stop: StopFlag,
   progress?: { job: string; bar: Progress },
+  only?: readonly string[],
 ): Promise<CycleReport> {
   const trees = localTrees(pool, options.source, options.replica, options.oneFileSystem);
-  if (!options.twoWay) return runSync(trees, options, log, stop, progress);
+  if (!options.twoWay) return runSync(trees, options, log, stop, progress, only);
   const file = statePath(options.stateDir ?? defaultStateDir(), options.source, options.replica);
   const store = {
     load: () => loadState(file, options.source, options.replica),
     save: (state: PairState) => saveState(file, state),
   };
-  return runTwoWay(trees, options, store, log, stop, progress);
+  return runTwoWay(trees, options, store, log, stop, progress, only);
 }
 
 /** The plan of one cycle of a local folder pair (see `planSync`). */

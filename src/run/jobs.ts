@@ -10,6 +10,7 @@ import type { WorkerPool } from '../tree/local/pool.js';
 import { runCycle } from './cycle.js';
 import type { ResolvedJob, ResolvedOptions } from './options.js';
 import { every, runPeriodically } from './schedule.js';
+import { runWatching } from './watch.js';
 
 /** How a run is stopped: `signal` ends the loops, `stop` (shared with the workers) skips work not yet started. */
 export interface RunControl {
@@ -58,13 +59,13 @@ export async function runJobs(
   let fatal = false;
   let stopped = false;
 
-  const cycleOf = (job: ResolvedJob, i: number): (() => Promise<void>) => {
+  const cycleOf = (job: ResolvedJob, i: number): ((only?: readonly string[]) => Promise<void>) => {
     const jobLog = logs[i] ?? log;
-    return async (): Promise<void> => {
+    return async (only): Promise<void> => {
       try {
         // --resync rebuilds the state once; later cycles use what it wrote.
         const resync = job.resync && stats[i]?.cycles === 0;
-        const r = await runCycle(pool, { ...job, resync }, jobLog, control.stop, bar && { job: job.name, bar });
+        const r = await runCycle(pool, { ...job, resync }, jobLog, control.stop, bar && { job: job.name, bar }, only);
         if (job.backupDir !== undefined && job.backupKeep !== undefined && !job.dryRun) {
           pruneBackups(job.backupDir, job.backupKeep, jobLog);
         }
@@ -101,7 +102,23 @@ export async function runJobs(
         else await cycleOf(job, i)();
       }
     } else {
-      await Promise.all(options.jobs.map((job, i) => runPeriodically(job.intervalMs, cycleOf(job, i), control.signal)));
+      await Promise.all(
+        options.jobs.map((job, i) =>
+          job.watchDelayMs === undefined
+            ? runPeriodically(job.intervalMs, cycleOf(job, i), control.signal)
+            : runWatching(
+                {
+                  roots: job.twoWay ? [job.source, job.replica] : [job.source],
+                  exclude: job.exclude,
+                  intervalMs: job.intervalMs,
+                  delayMs: job.watchDelayMs,
+                },
+                cycleOf(job, i),
+                control.signal,
+                logs[i] ?? log,
+              ),
+        ),
+      );
       log.info('stopped');
     }
     if (statsLoop !== undefined || options.stats) logStats();

@@ -7,6 +7,8 @@ export interface ResolvedJob extends CycleOptions {
   readonly intervalMs: number;
   /** Two-way: the folder that keeps the pair's state. */
   readonly stateDir: string;
+  /** Watch mode: the quiet time after an event before its targeted cycle; undefined when not watching. */
+  readonly watchDelayMs: number | undefined;
 }
 
 /** Options after validation: all present, paths absolute. */

@@ -89,14 +89,21 @@ export function cycleOptions(source: string, replica: string, overrides: Partial
 export const keepsOwners = (trees: Trees, options: PlanOptions): boolean =>
   !options.noOwner && trees.replica.features.ownership;
 
-/** Both trees at once where they share a fast path, else one after the other. */
+/**
+ * Both trees at once where they share a fast path, else one after the other; with `only`, just
+ * those subtrees of each (a targeted cycle, see `Tree.scanPaths`).
+ */
 export function scanBoth(
   { source, replica }: Trees,
   options: PlanOptions,
   stop?: StopFlag,
+  only?: readonly string[],
 ): Promise<[Snapshot, Snapshot]> {
   // The replica is scanned whole with --delete-excluded, so that what is excluded shows as replica-only.
   const excludes = { mine: options.exclude, other: options.deleteExcluded ? [] : options.exclude };
+  if (only !== undefined && source.scanPaths && replica.scanPaths) {
+    return Promise.all([source.scanPaths(only, excludes.mine, stop), replica.scanPaths(only, excludes.other, stop)]);
+  }
   if (source.scanWith && source.sameKind?.(replica)) return source.scanWith(replica, excludes, stop);
   return Promise.all([source.scan(excludes.mine, stop), replica.scan(excludes.other, stop)]);
 }
@@ -111,14 +118,16 @@ export async function planSync(
   options: PlanOptions,
   log: Logger,
   stop?: StopFlag,
+  only?: readonly string[],
 ): Promise<{ plan: Plan; scanned: number; failures: Failure[]; stopped: boolean }> {
   const started = performance.now();
   const nothing = { plan: emptyPlan(), scanned: 0, failures: [], stopped: true };
-  const [source, replica] = await scanBoth(trees, options, stop);
+  const [source, replica] = await scanBoth(trees, options, stop, only);
   // Before the empty-source refusal: a source seen in part can look empty.
   if (isStopped(stop)) return nothing;
   const scanned = performance.now();
-  refuseEmptySource(source, replica, options.allowEmptySource);
+  // A targeted cycle sees a part of each tree: only that the source is still a directory is checked.
+  refuseEmptySource(source, replica, options.allowEmptySource || only !== undefined);
   const failures = [...source.unreadable, ...replica.unreadable].map((f) => (f.path === '' ? { ...f, path: '.' } : f));
   for (const failure of failures) log.error(`cannot read ${showPath(failure.path)}: ${failure.cause}`);
   const equal = {
@@ -156,10 +165,11 @@ export async function runSync(
   log: Logger,
   stop: StopFlag,
   progress?: { job: string; bar: Progress },
+  only?: readonly string[],
 ): Promise<CycleReport> {
   const startedAt = new Date();
   const started = performance.now();
-  const planned = await planSync(trees, options, log, stop);
+  const planned = await planSync(trees, options, log, stop, only);
   const { plan: toRun, withheld } =
     options.maxDelete === undefined
       ? { plan: planned.plan, withheld: 0 }
@@ -206,7 +216,11 @@ export async function runSync(
     scanned: planned.scanned,
     started: startedAt,
     durationMs: performance.now() - started,
+    ...(only === undefined ? {} : { watched: only.length }),
   };
-  log.info(summarize(report, options.dryRun));
+  // A targeted cycle that found nothing to do is not worth a line.
+  if (only !== undefined && report.created + report.updated + report.deleted + report.failed === 0) {
+    log.debug(summarize(report, options.dryRun));
+  } else log.info(summarize(report, options.dryRun));
   return report;
 }

@@ -136,6 +136,11 @@ export interface Tree {
    * independent of each other and may run in parallel. Each op's result is reported once.
    */
   apply(ops: readonly Op[], options: ApplyOptions): Promise<void>;
+  /**
+   * Walks only the subtrees `roots` (none inside another) and the directories on the way to
+   * them: a targeted cycle's view (watch mode). Trees without it are scanned whole.
+   */
+  scanPaths?(roots: readonly string[], exclude: readonly string[], stop?: StopFlag): Promise<Snapshot>;
   /** The content of a file, in chunks. */
   read(path: string): AsyncIterable<Uint8Array>;
   /** Whether the fast paths below may be used with `other`. */

@@ -5,7 +5,7 @@ import type { Progress } from '../../report/progress.js';
 import { bytesOf, type CycleReport, emptyOutcome, type Outcome, recordFailure, tally } from '../../report/tally.js';
 import { describe, showPath, summarize } from '../../report/text.js';
 import { backupStamp } from '../../tree/backup-folder.js';
-import { nameOf } from '../../tree/order.js';
+import { comparePaths, nameOf, parentOf } from '../../tree/order.js';
 import { isTempName } from '../../tree/temp.js';
 import {
   type Entry,
@@ -24,7 +24,7 @@ import { planActions } from '../plan.js';
 import { conflictName, conflictStamp, isConflictCopy } from './names.js';
 import { twoWayPlan } from './plans.js';
 import { otherSide, pairsToCompare, reconcile, rows, type Side } from './reconcile.js';
-import type { PairState } from './state.js';
+import type { PairState, Synced } from './state.js';
 
 /** Where a pair's state lives (see run/state-file.ts). */
 export interface StateStore {
@@ -62,11 +62,14 @@ export async function runTwoWay(
   log: Logger,
   stop: StopFlag,
   progress?: { job: string; bar: Progress },
+  only?: readonly string[],
 ): Promise<CycleReport> {
   const startedAt = new Date();
   const started = performance.now();
   const state = options.resync ? undefined : store.load();
-  const [a, b] = await scanBoth(trees, { ...options, deleteExcluded: false }, stop);
+  // A targeted cycle needs a state to compare its part with; without one the cycle is full.
+  const targeted = state === undefined ? undefined : only;
+  const [a, b] = await scanBoth(trees, { ...options, deleteExcluded: false }, stop, targeted);
   const stoppedEarly = (): CycleReport => ({
     ...emptyOutcome(),
     stopped: true,
@@ -76,8 +79,10 @@ export async function runTwoWay(
   });
   if (isStopped(stop)) return stoppedEarly();
   if (a.entries[0]?.kind !== 'dir') throw new ReplisyncError('fatal', `source ${a.root} is no longer a directory`);
-  refuseEmptySide('source', a, state, options.allowEmptySource);
-  refuseEmptySide('replica', b, state, options.allowEmptySource);
+  refuseEmptySide('source', a, state, options.allowEmptySource || targeted !== undefined);
+  refuseEmptySide('replica', b, state, options.allowEmptySource || targeted !== undefined);
+  // A targeted cycle reconciles the records of its part; the others are kept as they are.
+  const [mine, others] = split(state?.records ?? [], targeted);
   if (state === undefined) {
     log.info(
       options.resync
@@ -89,7 +94,7 @@ export async function runTwoWay(
   for (const failure of failures) log.error(`cannot read ${showPath(failure.path)}: ${failure.cause}`);
   // Temporary files of a run that was killed: removed from their side, never synced.
   const leftovers = { source: leftoversOf(a), replica: leftoversOf(b) };
-  const table = rows(state?.records ?? [], withoutLeftovers(a), withoutLeftovers(b));
+  const table = rows(mine, withoutLeftovers(a), withoutLeftovers(b));
   const pairs = pairsToCompare(table, options);
   const { verdicts } = await comparePairs(trees.source, trees.replica, pairs, { chunkSize: options.chunkSize, stop });
   if (isStopped(stop)) return stoppedEarly();
@@ -195,16 +200,45 @@ export async function runTwoWay(
       }
     } finally {
       bar?.end();
-      if (planned.ledger.dirty) store.save({ source: a.root, replica: b.root, records: planned.ledger.records() });
+      if (planned.ledger.dirty) {
+        const records = planned.ledger.records();
+        store.save({
+          source: a.root,
+          replica: b.root,
+          records: others.length === 0 ? records : [...others, ...records].sort((x, y) => comparePaths(x.path, y.path)),
+        });
+      }
     }
   }
   return report(outcomes, failures, withheld > 0 ? maxDeleteError : undefined, planned.conflicts.length, {
+    watched: targeted?.length,
     scanned: a.entries.length,
     started: startedAt,
     durationMs: performance.now() - started,
     dryRun: options.dryRun,
     log,
   });
+}
+
+/**
+ * The records a targeted cycle over `roots` reconciles (those on the way to a root or within
+ * one) and the rest; all are the first with no roots.
+ */
+function split(records: readonly Synced[], roots: readonly string[] | undefined): [Synced[], Synced[]] {
+  if (roots === undefined) return [records as Synced[], []];
+  const subtrees = new Set(roots);
+  const onTheWay = new Set<string>(['']);
+  for (const root of roots) for (let p = parentOf(root); p !== undefined; p = parentOf(p)) onTheWay.add(p);
+  const inScope = (path: string): boolean => {
+    if (onTheWay.has(path)) return true;
+    for (let p: string | undefined = path; p !== undefined && p !== ''; p = parentOf(p))
+      if (subtrees.has(p)) return true;
+    return false;
+  };
+  const mine: Synced[] = [];
+  const others: Synced[] = [];
+  for (const record of records) (inScope(record.path) ? mine : others).push(record);
+  return [mine, others];
 }
 
 const isLeftover = (e: Entry): boolean => e.kind === 'file' && isTempName(nameOf(e.path));
@@ -228,7 +262,7 @@ function report(
   failures: readonly { path: string; code: string | undefined; cause: string }[],
   maxDeleteError: string | undefined,
   conflicts: number,
-  at: { scanned: number; started: Date; durationMs: number; dryRun: boolean; log: Logger },
+  at: { watched: number | undefined; scanned: number; started: Date; durationMs: number; dryRun: boolean; log: Logger },
 ): CycleReport {
   const { source: s, replica: r } = outcomes;
   const outcome: Outcome = {
@@ -251,7 +285,11 @@ function report(
     started: at.started,
     durationMs: at.durationMs,
     twoWay: { toReplica: counts(r), toSource: counts(s), conflicts },
+    ...(at.watched === undefined ? {} : { watched: at.watched }),
   };
-  at.log.info(summarize(result, at.dryRun));
+  // A targeted cycle that found nothing to do (often the echo of its own writes) is not worth a line.
+  if (at.watched !== undefined && result.created + result.updated + result.deleted + result.failed === 0) {
+    at.log.debug(summarize(result, at.dryRun));
+  } else at.log.info(summarize(result, at.dryRun));
   return result;
 }

@@ -24,6 +24,7 @@ import { DirChain } from './dirs.js';
 import type { WorkerPool } from './pool.js';
 import { compareContents } from './ranges.js';
 import { backShare, newShare } from './split-walk.js';
+import { scanSubtrees } from './subtrees.js';
 import { transfer } from './transfer.js';
 import { drainYielding, walkBack, walkFront } from './walk.js';
 import {
@@ -68,6 +69,10 @@ export class LocalTree implements Tree {
     const sink = new ListingSink();
     await drainYielding(walkFront(this.root, compileExcludes(exclude), sink, undefined, stop, this.oneFileSystem));
     return sink.snapshot(this.root);
+  }
+
+  async scanPaths(roots: readonly string[], exclude: readonly string[], stop?: StopFlag): Promise<Snapshot> {
+    return scanSubtrees(this.root, roots, compileExcludes(exclude), this.oneFileSystem, stop);
   }
 
   /**

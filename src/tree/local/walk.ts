@@ -13,7 +13,7 @@ import type { WalkTask } from './tasks.js';
 const kindOf = (stat: Stats): Kind =>
   stat.isFile() ? 'file' : stat.isDirectory() ? 'dir' : stat.isSymbolicLink() ? 'symlink' : 'special';
 
-function entryOf(path: string, stat: Stats, abs: string | Buffer): Entry {
+export function entryOf(path: string, stat: Stats, abs: string | Buffer): Entry {
   const kind = kindOf(stat);
   const entry: Entry = {
     path,
@@ -36,7 +36,7 @@ function entryOf(path: string, stat: Stats, abs: string | Buffer): Entry {
 const DEEP = 1024;
 
 /** The root's own entry; undefined when it does not exist (a replica not created yet). */
-function rootEntry(root: string, seen: Seen): Entry | undefined {
+export function rootEntry(root: string, seen: Seen): Entry | undefined {
   const stat = lstatSync(root, { throwIfNoEntry: false });
   if (stat?.isDirectory()) seen.set('', stat);
   return stat && entryOf('', stat, root);
@@ -60,7 +60,13 @@ const swapped = (dir: string): Failure => ({
  * the descriptor; the directory is checked again afterwards, so a swap that lasts is caught.
  * Contents are only ever read through descriptors (copy and hash open files safely).
  */
-function list(root: string, dir: string, exclude: Exclude | undefined, failures: Failure[], seen: Seen): Entry[] {
+export function list(
+  root: string,
+  dir: string,
+  exclude: Exclude | undefined,
+  failures: Failure[],
+  seen: Seen,
+): Entry[] {
   const abs = dir === '' ? root : `${root}/${dir}`;
   if (seen.isMount(dir)) return [];
   const expected = seen.take(dir);

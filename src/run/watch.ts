@@ -1,0 +1,86 @@
+import type { Logger } from '../report/log.js';
+import { dirtyRoots } from '../watch/dirty.js';
+import { type Watch, watchFailure, watchTree } from '../watch/subscribe.js';
+import { wait } from './schedule.js';
+
+/** A constantly busy tree is still synced at least this often (the quiet period is cut short). */
+const MAX_DELAY_MS = 3000;
+
+export interface WatchedJob {
+  /** The trees whose events count: the source, and the replica too in two-way mode. */
+  readonly roots: readonly string[];
+  readonly exclude: readonly string[];
+  readonly intervalMs: number;
+  readonly delayMs: number;
+}
+
+/**
+ * Watch mode: a full cycle first and then every interval (the safety net for lost events),
+ * and in between, once events have been quiet for `delayMs` (or at the latest `MAX_DELAY_MS`
+ * after the first), a targeted cycle over the subtrees they name. Cycles never overlap; events
+ * that arrive during one are kept for the next. Without events (the watcher failed) it is the
+ * periodic loop. Resolves when `signal` aborts, after the cycle in flight.
+ */
+export async function runWatching(
+  job: WatchedJob,
+  cycle: (only?: readonly string[]) => Promise<void>,
+  signal: AbortSignal,
+  log: Logger,
+): Promise<void> {
+  const dirty = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  let firstEvent = 0;
+  let running: Promise<void> = Promise.resolve();
+  const exclusive = (fn: () => Promise<void>): Promise<void> => {
+    running = running.then(fn, fn);
+    return running;
+  };
+  const targeted = async (): Promise<void> => {
+    timer = undefined;
+    if (signal.aborted || dirty.size === 0) return;
+    const roots = dirtyRoots(dirty);
+    dirty.clear();
+    await cycle(roots === 'full' ? undefined : roots);
+  };
+  const onPaths = (paths: readonly string[]): void => {
+    if (signal.aborted) return;
+    if (dirty.size === 0) firstEvent = Date.now();
+    for (const path of paths) dirty.add(path);
+    clearTimeout(timer);
+    const delay = Math.max(0, Math.min(job.delayMs, firstEvent + MAX_DELAY_MS - Date.now()));
+    timer = setTimeout(() => void exclusive(targeted), delay);
+  };
+  let failed = false;
+  const onError = (message: string): void => {
+    if (failed) return;
+    failed = true;
+    log.warn(`watch mode: ${message}; the full cycle every ${job.intervalMs / 1000}s goes on`);
+  };
+  // Subscribed before the first cycle, so that nothing changed during it is missed.
+  const watches: Watch[] = [];
+  for (const root of job.roots) {
+    try {
+      watches.push(await watchTree(root, job.exclude, onPaths, onError));
+    } catch (error) {
+      onError(watchFailure(error));
+    }
+  }
+  if (watches.length > 0) log.info(`watching ${job.roots.join(' and ')} for changes`);
+  try {
+    while (!signal.aborted) {
+      const nextFull = Date.now() + job.intervalMs;
+      await exclusive(async () => {
+        // A full cycle covers every event seen before it starts.
+        dirty.clear();
+        clearTimeout(timer);
+        timer = undefined;
+        await cycle();
+      });
+      await wait(nextFull - Date.now(), signal);
+    }
+  } finally {
+    clearTimeout(timer);
+    await running;
+    await Promise.all(watches.map((w) => w.close()));
+  }
+}

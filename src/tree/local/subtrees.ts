@@ -1,0 +1,89 @@
+import { lstatSync } from 'node:fs';
+import { failureOf } from '../../errors.js';
+import type { Exclude } from '../filter.js';
+import { fsPath } from '../names.js';
+import { comparePaths, parentOf } from '../order.js';
+import { type Entry, isStopped, type Snapshot, type StopFlag } from '../tree.js';
+import { ListingSink } from './columns.js';
+import { Seen } from './seen.js';
+import { entryOf, list, rootEntry } from './walk.js';
+
+/**
+ * A snapshot of only some subtrees (none inside another, see watch/dirty.ts): each one walked
+ * whole, and the directories on the way to it with only that child listed, so that a plan over
+ * two such snapshots touches nothing else. A subtree that is gone is simply not in it; one
+ * under an ancestor that is no longer a directory ends there.
+ *
+ * The way down is lstat'ed by path, each level checked to be a directory before the next; the
+ * subtrees themselves are listed as a full walk lists them (through checked descriptors).
+ */
+export function scanSubtrees(
+  root: string,
+  roots: readonly string[],
+  exclude: Exclude | undefined,
+  oneFileSystem: boolean,
+  stop?: StopFlag,
+): Snapshot {
+  const sink = new ListingSink();
+  const seen = new Seen(oneFileSystem);
+  try {
+    const top = rootEntry(root, seen);
+    if (top?.kind !== 'dir') {
+      if (top !== undefined) sink.listing('', [top]);
+      return sink.snapshot(root);
+    }
+    const ways = new Map<string, Map<string, Entry>>([['', new Map()]]);
+    for (const sub of roots) {
+      if (isStopped(stop)) break;
+      const names = sub.split('/');
+      for (let depth = 1; depth <= names.length; depth++) {
+        const path = names.slice(0, depth).join('/');
+        const parent = parentOf(path) ?? '';
+        let entry: Entry | undefined;
+        try {
+          const abs = `${root}/${path}`;
+          const stat = lstatSync(fsPath(abs), { throwIfNoEntry: false });
+          if (stat === undefined || exclude?.(path, stat.isDirectory())) break;
+          entry = entryOf(path, stat, fsPath(abs));
+          if (stat.isDirectory()) seen.set(path, stat);
+        } catch (error) {
+          // What cannot be seen is unknown, not absent: nothing below the parent is removed.
+          sink.unreadable.push(failureOf(parent, error));
+          break;
+        }
+        let way = ways.get(parent);
+        if (way === undefined) ways.set(parent, (way = new Map()));
+        way.set(path, entry);
+        if (entry.kind !== 'dir') break;
+        if (depth === names.length) walkBelow(root, path, exclude, sink, seen, stop);
+      }
+    }
+    for (const [dir, children] of ways) {
+      const entries = [...children.values()].sort((a, b) => comparePaths(a.path, b.path));
+      sink.listing(dir, dir === '' ? [top, ...entries] : entries);
+    }
+    return sink.snapshot(root);
+  } finally {
+    seen.close();
+  }
+}
+
+/** Lists `start` (already seen) and everything below it, in walk order. */
+function walkBelow(
+  root: string,
+  start: string,
+  exclude: Exclude | undefined,
+  sink: ListingSink,
+  seen: Seen,
+  stop: StopFlag | undefined,
+): void {
+  const pending = [start];
+  for (let dir = pending.pop(); dir !== undefined && !isStopped(stop); dir = pending.pop()) {
+    const entries = list(root, dir, exclude, sink.unreadable, seen);
+    sink.listing(dir, entries);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const child = entries[i] as Entry;
+      if (child.kind === 'dir') pending.push(child.path);
+    }
+  }
+}
