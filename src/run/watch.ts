@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Logger } from '../report/log.js';
 import { dirtyRoots } from '../watch/dirty.js';
 import { type Watch, watchFailure, watchTree } from '../watch/subscribe.js';
@@ -56,17 +57,23 @@ export async function runWatching(
     failed = true;
     log.warn(`watch mode: ${message}; the full cycle every ${job.intervalMs / 1000}s goes on`);
   };
-  // Subscribed before the first cycle, so that nothing changed during it is missed.
-  const watches: Watch[] = [];
-  for (const root of job.roots) {
-    try {
-      watches.push(await watchTree(root, job.exclude, onPaths, onError));
-    } catch (error) {
-      onError(watchFailure(error));
+  // Subscribed before the first cycle, so that nothing changed during it is missed; a root
+  // that does not exist yet (a replica the first cycle creates) right after it.
+  const watches = new Map<string, Watch>();
+  const subscribe = async (): Promise<void> => {
+    for (const root of job.roots) {
+      if (watches.has(root) || failed || !existsSync(root)) continue;
+      try {
+        watches.set(root, await watchTree(root, job.exclude, onPaths, onError));
+        log.info(`watching ${root} for changes`);
+      } catch (error) {
+        onError(watchFailure(error));
+      }
     }
-  }
-  if (watches.length > 0) log.info(`watching ${job.roots.join(' and ')} for changes`);
+  };
+  await subscribe();
   try {
+    let first = true;
     while (!signal.aborted) {
       const nextFull = Date.now() + job.intervalMs;
       await exclusive(async () => {
@@ -76,11 +83,13 @@ export async function runWatching(
         timer = undefined;
         await cycle();
       });
+      if (first) await subscribe();
+      first = false;
       await wait(nextFull - Date.now(), signal);
     }
   } finally {
     clearTimeout(timer);
     await running;
-    await Promise.all(watches.map((w) => w.close()));
+    await Promise.all([...watches.values()].map((w) => w.close()));
   }
 }
