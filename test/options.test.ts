@@ -140,6 +140,7 @@ Resolve('defaults are filled in and paths made absolute', ({ dir }) => {
           name: '',
           intervalMs: 60_000,
           stateDir: defaultStateDir(),
+          watchDelayMs: undefined,
         },
       ],
       logFile: undefined,

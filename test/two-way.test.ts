@@ -321,7 +321,7 @@ S('"twoWay": true in a jobs file; the report has counts per direction and the co
   );
   const r = await within(20_000, runCli(['--config', config, '--once', '--report', report]), 'replisync');
   assert.is(r.code, 0, 'a conflict kept both does not fail the run');
-  assert.match(r.stderr, /WARN \[pair\] conflict file f \(changed on both sides; both kept/);
+  assert.match(r.stderr, /WARN \[pair\] conflict file f \(different on both sides, never synced; both kept/);
   const line = JSON.parse(readFileSync(report, 'utf8'));
   assert.equal(
     [line.toReplica, line.toSource, line.conflicts],

@@ -74,7 +74,8 @@ W(
     writeTree(src, { a: 'a' });
     const run = startCli([src, rep, '--two-way', '--watch', '--interval', '1h', '--state-dir', join(dir, 'state')]);
     try {
-      await within(20_000, run.waitFor(/cycle done: /), 'the first full cycle');
+      // The replica is created by the first cycle, watched after it, and covered by a second full cycle.
+      await within(20_000, run.waitFor(/watching .*rep for changes/), 'the replica watched');
       writeFileSync(join(rep, 'from-replica'), 'r');
       await until(() => content(join(src, 'from-replica')) === 'r', 'replica → source');
       writeFileSync(join(src, 'from-source'), 's');

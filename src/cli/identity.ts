@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, sep } from 'node:path';
 
 /** A directory as the kernel knows it: the same pair however it is reached (symlink, bind mount, second path). */
 type Identity = `${bigint}:${bigint}`;
@@ -26,4 +26,15 @@ export function relation(inner: string, outer: string): 'same' | 'within' | unde
     if (identityOf(at) === target) return 'within';
     if (dirname(at) === at) return undefined;
   }
+}
+
+export const isWithin = (inner: string, outer: string): boolean =>
+  inner.startsWith(outer.endsWith(sep) ? outer : outer + sep);
+
+/** Whether two directories overlap, by path or, through bind mounts and second paths, by device and inode. */
+export function overlap(a: string, b: string): 'same' | 'a inside b' | 'b inside a' | undefined {
+  if (a === b || relation(a, b) === 'same') return 'same';
+  if (isWithin(a, b) || relation(a, b) === 'within') return 'a inside b';
+  if (isWithin(b, a) || relation(b, a) === 'within') return 'b inside a';
+  return undefined;
 }

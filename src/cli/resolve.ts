@@ -1,15 +1,14 @@
 import { accessSync, constants, lstatSync, readlinkSync, realpathSync, type Stats, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { describeCause, errnoCode, ReplisyncError, usageError } from '../errors.js';
 import type { ResolvedJob, ResolvedOptions } from '../run/options.js';
-import { defaultStateDir } from '../run/state-file.js';
-import type { ConflictRule } from '../sync/two-way/reconcile.js';
 import { compileExcludes } from '../tree/filter.js';
 import type { UserOptions } from './args.js';
-import { DEFAULT_CHUNK_SIZE, DEFAULT_INTERVAL, DEFAULT_WATCH_DELAY, type JobSettings, namesIn } from './flags.js';
-import { relation } from './identity.js';
+import { DEFAULT_CHUNK_SIZE, DEFAULT_INTERVAL, type JobSettings, namesIn } from './flags.js';
+import { isWithin, overlap, relation } from './identity.js';
 import { jobLabel, loadConfig } from './jobs-file.js';
+import { twoWaySettings, watchDelayOf } from './modes.js';
 import { parseCount, parseDuration, parseMaxDelete, parseSize, parseWorkers } from './units.js';
 
 export type { ResolvedJob, ResolvedOptions };
@@ -52,21 +51,11 @@ function statIfExists(path: string): Stats | undefined {
   }
 }
 
-const isWithin = (inner: string, outer: string): boolean => inner.startsWith(outer.endsWith(sep) ? outer : outer + sep);
-
 function checkSource(path: string): string {
   const stat = statIfExists(path);
   if (!stat) throw usageError(`source ${path} does not exist`);
   if (!stat.isDirectory()) throw usageError(`source ${path} is not a directory`);
   return realpathSync(path);
-}
-
-/** Whether two directories overlap, by path or, through bind mounts and second paths, by device and inode. */
-function overlap(a: string, b: string): 'same' | 'a inside b' | 'b inside a' | undefined {
-  if (a === b || relation(a, b) === 'same') return 'same';
-  if (isWithin(a, b) || relation(a, b) === 'within') return 'a inside b';
-  if (isWithin(b, a) || relation(b, a) === 'within') return 'b inside a';
-  return undefined;
 }
 
 function checkReplica(path: string, source: string): string {
@@ -173,43 +162,6 @@ export function resolveJob(
       watchDelayMs: watchDelayOf(settings),
     };
   });
-}
-
-function watchDelayOf(settings: JobSettings): number | undefined {
-  if (settings.watch !== true) {
-    if (settings.watchDelay !== undefined) throw usageError('--watch-delay applies to watch mode: use it with --watch');
-    return undefined;
-  }
-  return parseDuration('--watch-delay', settings.watchDelay ?? DEFAULT_WATCH_DELAY);
-}
-
-const RULES: readonly ConflictRule[] = ['keep-both', 'source', 'replica', 'newer'];
-
-/** The two-way settings; given without --two-way they are refused, since they would do nothing. */
-function twoWaySettings(
-  settings: JobSettings,
-  source: string,
-  replica: string,
-  resync: boolean,
-): Pick<ResolvedJob, 'twoWay' | 'conflict' | 'resync' | 'stateDir'> {
-  const twoWay = settings.twoWay ?? false;
-  const conflict = settings.conflict === undefined ? 'keep-both' : String(settings.conflict);
-  if (!twoWay && (settings.conflict !== undefined || settings.stateDir !== undefined)) {
-    throw usageError(
-      `--${settings.conflict === undefined ? 'state-dir' : 'conflict'} applies to two-way sync: use it with --two-way`,
-    );
-  }
-  if (twoWay && settings.deleteExcluded) {
-    throw usageError('--delete-excluded does not apply to two-way sync: excluded paths are left alone on both sides');
-  }
-  if (!(RULES as readonly string[]).includes(conflict)) {
-    throw usageError(`--conflict must be one of ${RULES.join(', ')}, not "${conflict}"`);
-  }
-  const stateDir = resolve(settings.stateDir ?? defaultStateDir());
-  if (twoWay && (overlap(stateDir, source) !== undefined || overlap(stateDir, replica) !== undefined)) {
-    throw usageError(`--state-dir ${stateDir} must lie outside both sides of the pair`);
-  }
-  return { twoWay, conflict: conflict as ConflictRule, resync: twoWay && resync, stateDir };
 }
 
 /** No replica may overlap another job's source or replica: two jobs would fight over it. */

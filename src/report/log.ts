@@ -15,6 +15,29 @@ export function formatLine(entry: LogObject): string {
   return `${entry.date.toISOString()} ${label}${tag}${entry.args.map(String).join(' ')}\n`;
 }
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+/** How long a line may wait for a reader that does not keep up before its sink counts as broken. */
+const PATIENCE_MS = 30_000;
+
+/**
+ * Writes all of `line`. A pipe on stdout may be non-blocking: when its reader falls behind
+ * (a burst of 1,000 lines), a write takes part of the line or none (EAGAIN), and the rest waits
+ * for the reader, as rsync's output does, instead of being lost.
+ */
+function writeAll(sink: number, line: string): void {
+  const bytes = Buffer.from(line);
+  let waited = 0;
+  for (let at = 0; at < bytes.length; ) {
+    try {
+      at += writeSync(sink, bytes, at);
+    } catch (error) {
+      if (errnoCode(error) !== 'EAGAIN' || waited >= PATIENCE_MS) throw error;
+      Atomics.wait(pause, 0, 0, 1);
+      waited++;
+    }
+  }
+}
+
 export interface RunLogger {
   readonly log: Logger;
   close(): void;
@@ -38,7 +61,7 @@ export function createRunLogger(
   const write = (sink: number, line: string): void => {
     if (broken.has(sink)) return;
     try {
-      writeSync(sink, line);
+      writeAll(sink, line);
     } catch (error) {
       broken.add(sink);
       // Its reader quit (`| head`): nothing to say.

@@ -60,16 +60,20 @@ export async function runWatching(
   // Subscribed before the first cycle, so that nothing changed during it is missed; a root
   // that does not exist yet (a replica the first cycle creates) right after it.
   const watches = new Map<string, Watch>();
-  const subscribe = async (): Promise<void> => {
+  /** Subscribes to the roots that exist and are not watched yet; true when it added any. */
+  const subscribe = async (): Promise<boolean> => {
+    let added = false;
     for (const root of job.roots) {
       if (watches.has(root) || failed || !existsSync(root)) continue;
       try {
         watches.set(root, await watchTree(root, job.exclude, onPaths, onError));
         log.info(`watching ${root} for changes`);
+        added = true;
       } catch (error) {
         onError(watchFailure(error));
       }
     }
+    return added;
   };
   await subscribe();
   try {
@@ -83,9 +87,10 @@ export async function runWatching(
         timer = undefined;
         await cycle();
       });
-      if (first) await subscribe();
+      // A root watched only now may have changed before: one more full cycle covers that.
+      const late = first && (await subscribe());
       first = false;
-      await wait(nextFull - Date.now(), signal);
+      if (!late) await wait(nextFull - Date.now(), signal);
     }
   } finally {
     clearTimeout(timer);

@@ -5,26 +5,19 @@ import type { Progress } from '../../report/progress.js';
 import { bytesOf, type CycleReport, emptyOutcome, type Outcome, recordFailure, tally } from '../../report/tally.js';
 import { describe, showPath, summarize } from '../../report/text.js';
 import { backupStamp } from '../../tree/backup-folder.js';
-import { comparePaths, nameOf, parentOf } from '../../tree/order.js';
-import { isTempName } from '../../tree/temp.js';
-import {
-  type Entry,
-  isStopped,
-  type Op,
-  type OpResult,
-  type Snapshot,
-  type StopFlag,
-  type Tree,
-} from '../../tree/tree.js';
+import { comparePaths } from '../../tree/order.js';
+import { isStopped, type Op, type OpResult, type StopFlag, type Tree } from '../../tree/tree.js';
 import { comparePairs } from '../compare.js';
 import { type CycleOptions, keepsOwners, scanBoth, type Trees } from '../cycle.js';
 import { execute } from '../execute.js';
 import { limitDeletes } from '../guards.js';
 import { planActions } from '../plan.js';
+import { refuseEmptySide } from './guards.js';
 import { conflictName, conflictStamp, isConflictCopy } from './names.js';
 import { twoWayPlan } from './plans.js';
 import { otherSide, pairsToCompare, reconcile, rows, type Side } from './reconcile.js';
-import type { PairState, Synced } from './state.js';
+import { leftoversOf, split, withoutLeftovers } from './scope.js';
+import type { PairState } from './state.js';
 
 /** Where a pair's state lives (see run/state-file.ts). */
 export interface StateStore {
@@ -34,21 +27,6 @@ export interface StateStore {
 }
 
 const ARROW: Record<Side, string> = { source: ' → source', replica: ' → replica' };
-
-/**
- * One side that holds nothing while the state says both held something: an unmounted disk, or
- * a folder emptied by mistake, which would otherwise empty the other side too.
- */
-function refuseEmptySide(side: Side, snapshot: Snapshot, state: PairState | undefined, allow: boolean): void {
-  if (allow || state === undefined || state.records.length <= 1) return;
-  if (snapshot.entries.length <= 1 && snapshot.unreadable.length === 0) {
-    throw new ReplisyncError(
-      'fatal',
-      `${side} ${snapshot.root} is ${snapshot.entries.length === 0 ? 'missing' : 'empty'} but held ${state.records.length - 1} entries at the last sync: ` +
-        'refusing to delete them on the other side (is a disk not mounted?); pass --allow-empty-source to allow it',
-    );
-  }
-}
 
 /**
  * One two-way cycle: both sides scanned and each compared with its own record in the state,
@@ -114,7 +92,9 @@ export async function runTwoWay(
   planned.into.source.leftovers.push(...leftovers.source);
   planned.into.replica.leftovers.push(...leftovers.replica);
   for (const c of planned.conflicts)
-    log.warn(`conflict ${c.kinds} ${showPath(c.path)} (changed on both sides; ${c.resolution})`);
+    log.warn(
+      `conflict ${c.kinds} ${showPath(c.path)} (${state === undefined ? 'different on both sides, never synced' : 'changed on both sides'}; ${c.resolution})`,
+    );
   for (const k of planned.keptDirs) {
     log.info(
       `keep dir ${showPath(k.path)}: removed on the ${k.removedOn}, but the ${otherSide(k.removedOn)} changed what it holds`,
@@ -219,31 +199,6 @@ export async function runTwoWay(
     log,
   });
 }
-
-/**
- * The records a targeted cycle over `roots` reconciles (those on the way to a root or within
- * one) and the rest; all are the first with no roots.
- */
-function split(records: readonly Synced[], roots: readonly string[] | undefined): [Synced[], Synced[]] {
-  if (roots === undefined) return [records as Synced[], []];
-  const subtrees = new Set(roots);
-  const onTheWay = new Set<string>(['']);
-  for (const root of roots) for (let p = parentOf(root); p !== undefined; p = parentOf(p)) onTheWay.add(p);
-  const inScope = (path: string): boolean => {
-    if (onTheWay.has(path)) return true;
-    for (let p: string | undefined = path; p !== undefined && p !== ''; p = parentOf(p))
-      if (subtrees.has(p)) return true;
-    return false;
-  };
-  const mine: Synced[] = [];
-  const others: Synced[] = [];
-  for (const record of records) (inScope(record.path) ? mine : others).push(record);
-  return [mine, others];
-}
-
-const isLeftover = (e: Entry): boolean => e.kind === 'file' && isTempName(nameOf(e.path));
-const leftoversOf = (s: Snapshot): Entry[] => s.entries.filter(isLeftover);
-const withoutLeftovers = (s: Snapshot): Snapshot => ({ ...s, entries: s.entries.filter((e) => !isLeftover(e)) });
 
 /** Runs the conflict renames of one side, each told to `told`. */
 function renameAll(

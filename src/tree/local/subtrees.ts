@@ -51,8 +51,8 @@ export function scanSubtrees(
           sink.unreadable.push(failureOf(parent, error));
           break;
         }
-        let way = ways.get(parent);
-        if (way === undefined) ways.set(parent, (way = new Map()));
+        const way = ways.get(parent) ?? new Map<string, Entry>();
+        ways.set(parent, way);
         way.set(path, entry);
         if (entry.kind !== 'dir') break;
         if (depth === names.length) walkBelow(root, path, exclude, sink, seen, stop);
