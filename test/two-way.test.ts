@@ -147,6 +147,21 @@ S(
   },
 );
 
+S('excludes apply on both sides; --allow-empty-source lets an emptied side empty the other', async (ctx) => {
+  writeTree(ctx.src, { a: 'a', 'cache/s': 'source only', 'x.tmp': 't' });
+  writeTree(ctx.rep, { b: 'b', 'cache/r': 'replica only' });
+  await twoWay(ctx, { exclude: ['cache', '*.tmp'] });
+  assert.equal(readdirSync(ctx.src).sort(), ['a', 'b', 'cache', 'x.tmp']);
+  assert.equal(readdirSync(ctx.rep).sort(), ['a', 'b', 'cache']);
+  assert.equal(readdirSync(join(ctx.rep, 'cache')), ['r']);
+  rmSync(join(ctx.rep, 'a'));
+  rmSync(join(ctx.rep, 'b'));
+  rmSync(join(ctx.rep, 'cache'), { recursive: true });
+  const r = await twoWay(ctx, { exclude: ['cache', '*.tmp'], allowEmptySource: true });
+  assert.is(r.deleted, 2);
+  assert.equal(readdirSync(ctx.src).sort(), ['cache', 'x.tmp'], 'excluded paths are left alone');
+});
+
 S('--max-delete counts the deletions of both sides together', async (ctx) => {
   writeTree(ctx.src, { a: '1', b: '2', c: '3' });
   await twoWay(ctx);
