@@ -18,7 +18,7 @@ function normal(random: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 }
 
-export type TreeName = 'many-small' | 'large' | 'mixed';
+export type TreeName = 'many-small' | 'large' | 'mixed' | 'million';
 
 interface Shape {
   files: number;
@@ -34,6 +34,8 @@ export const SHAPES: Record<TreeName, Shape> = {
   'many-small': { files: 100_000, perDir: 100, size: (r) => KiB + Math.floor(r() * 15 * KiB) },
   // 8 files of 256 MiB.
   large: { files: 8, perDir: 8, size: () => 256 * MiB },
+  // 1,000,000 empty files, 1,000 per directory: what a walk costs, with nothing to copy.
+  million: { files: 1_000_000, perDir: 1000, size: () => 0 },
   // 20,000 files, sizes log-normally distributed around 10 KiB, clipped to 1 B–64 MiB: about
   // 2 GiB in all. (Log-uniform over that range would average 3.7 MiB a file, 74 GiB in all.)
   mixed: {
