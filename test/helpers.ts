@@ -10,7 +10,8 @@ import { runCycle } from '../src/run/cycle.js';
 import { type CycleOptions, type CycleReport, cycleOptions } from '../src/sync/cycle.js';
 import { WorkerPool } from '../src/tree/local/pool.js';
 
-export const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+/** The CLI as it ships: the bundle `npm run build` makes. */
+export const CLI = fileURLToPath(new URL('../bin/replisync.js', import.meta.url));
 
 /** A fresh directory under the system temp dir; remove it with `rmSync(dir, { recursive: true })`. */
 export function tempDir(): string {

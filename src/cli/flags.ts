@@ -208,6 +208,12 @@ export const OPTIONS = {
     help: 'Show the live progress line even when not on a terminal, or with --quiet',
   },
   noProgress: { type: 'boolean', scope: 'cli', help: 'Never show the live progress line' },
+  itemizeChanges: {
+    type: 'boolean',
+    scope: 'cli',
+    short: 'i',
+    help: "Log each operation as rsync's change string (>f.st...... path) instead of a sentence",
+  },
   quiet: {
     type: 'boolean',
     scope: 'cli',

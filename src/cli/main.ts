@@ -6,15 +6,18 @@ import type { Logger, RunLogger } from '../report/log.js';
 import type { Progress } from '../report/progress.js';
 import { lockReplicas } from '../run/lock.js';
 import { makeDirs } from '../tree/local/makedirs.js';
-import { WorkerPool } from '../tree/local/pool.js';
+import type { WorkerPool } from '../tree/local/pool.js';
 import { parseCommandLine } from './args.js';
 import { type ResolvedOptions, resolveOptions } from './resolve.js';
 
 /** A second identical signal within this long of the first is the same request, not a hurry. */
 const SAME_SIGNAL_MS = 500;
 
+/** Set by the bundler: this file is then `dist/bin/replisync.js`. */
+declare const __BUNDLED__: boolean | undefined;
+const PACKAGE = typeof __BUNDLED__ === 'boolean' ? '../../package.json' : '../../../package.json';
 const version = (): string =>
-  (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  (JSON.parse(readFileSync(new URL(PACKAGE, import.meta.url), 'utf8')) as { version: string }).version;
 
 async function openLogger(options: ResolvedOptions, bar: Progress | undefined): Promise<RunLogger> {
   const { createRunLogger } = await import('../report/log.js');
@@ -44,6 +47,8 @@ async function main(argv: string[]): Promise<number> {
   // Started before the rest of the program is loaded, so that its first thread boots meanwhile
   // on the other core and is ready to walk the replica when the first cycle starts.
   let log: Logger | undefined;
+  // Loaded only for a run: --help and --version never pay for piscina.
+  const { WorkerPool } = await import('../tree/local/pool.js');
   const pool = new WorkerPool(options.workers, (error) =>
     log
       ? log.error(`worker failed: ${error.message}`)

@@ -158,6 +158,7 @@ export function resolveJob(
       backupDir:
         settings.backupDir === undefined ? undefined : checkBackupDir(resolve(settings.backupDir), realSource, replica),
       backupKeep: settings.backupKeep === undefined ? undefined : parseCount('--backup-keep', settings.backupKeep),
+      itemizeChanges: false,
       ...twoWaySettings(settings, realSource, realReplica, resync),
       watchDelayMs: watchDelayOf(settings),
     };
@@ -246,8 +247,9 @@ export function resolveOptions(user: UserOptions): ResolvedOptions {
   const report =
     global.report === undefined ? undefined : checkOutputFile('report file', resolve(global.report), replicas);
   if (logFile !== undefined && logFile === report) throw usageError(`the report file ${report} is the log file`);
+  const itemizeChanges = user.itemizeChanges === true;
   return {
-    jobs: jobs.map((job) => excludeOwnOutput(job, [logFile, report])),
+    jobs: jobs.map((job) => ({ ...excludeOwnOutput(job, [logFile, report]), itemizeChanges })),
     logFile,
     report,
     stats: user.stats === true,

@@ -4,7 +4,9 @@ import type { Entry } from '../tree/tree.js';
 /** An action as reports count and tell it; the sync's `Action` is one. */
 export interface ReportedAction {
   readonly op: 'create' | 'update' | 'delete';
-  readonly entry: Pick<Entry, 'path' | 'kind' | 'size'>;
+  readonly entry: Pick<Entry, 'path' | 'kind' | 'size'> & Partial<Entry>;
+  /** For an update, what the replica held (see itemize.ts). */
+  readonly was?: Entry;
   readonly change?: string;
   readonly overExcluded?: true;
   readonly linkTo?: string;

@@ -1,14 +1,15 @@
 import { join } from 'node:path';
 import type { Failure } from '../errors.js';
+import type { Itemizing } from '../report/itemize.js';
 import type { Logger } from '../report/log.js';
 import type { Progress } from '../report/progress.js';
 import { bytesOf, type CycleReport, emptyOutcome, type Outcome, recordFailure, tally } from '../report/tally.js';
-import { describe, showPath, summarize } from '../report/text.js';
+import { showPath, summarize } from '../report/text.js';
 import { backupStamp } from '../tree/backup-folder.js';
 import { compileExcludes } from '../tree/filter.js';
 import { isStopped, type Snapshot, type StopFlag, type Tree } from '../tree/tree.js';
 import { comparePairs } from './compare.js';
-import { execute } from './execute.js';
+import { execute, textOf } from './execute.js';
 import { limitDeletes, refuseEmptySource } from './guards.js';
 import { emptyPlan, type Plan, pairsToHash, plan, planActions } from './plan.js';
 import type { ConflictRule } from './two-way/reconcile.js';
@@ -48,6 +49,8 @@ export interface CycleOptions {
   readonly conflict: ConflictRule;
   /** Two-way: ignore the pair's state and take the union again, as on a first run. */
   readonly resync: boolean;
+  /** Log operations as rsync's `--itemize-changes` strings. */
+  readonly itemizeChanges: boolean;
 }
 
 export type PlanOptions = Omit<CycleOptions, 'source' | 'replica' | 'dryRun' | 'maxDelete'>;
@@ -81,6 +84,7 @@ export function cycleOptions(source: string, replica: string, overrides: Partial
     twoWay: false,
     conflict: 'keep-both',
     resync: false,
+    itemizeChanges: false,
     ...overrides,
   };
 }
@@ -88,6 +92,10 @@ export function cycleOptions(source: string, replica: string, overrides: Partial
 /** Owner and group are kept where the replica can keep them (running as root) and the user did not say --no-owner. */
 export const keepsOwners = (trees: Trees, options: PlanOptions): boolean =>
   !options.noOwner && trees.replica.features.ownership;
+
+/** How operations are itemized (`--itemize-changes`), or undefined for the usual text. */
+export const itemizing = (trees: Trees, options: CycleOptions): Itemizing | undefined =>
+  options.itemizeChanges ? { checksum: options.checksum, owners: keepsOwners(trees, options) } : undefined;
 
 /**
  * Both trees at once where they share a fast path, else one after the other; with `only`, just
@@ -181,7 +189,7 @@ export async function runSync(
     outcome = emptyOutcome();
     for (const entry of toRun.leftovers) log.info(`[dry-run] remove leftover temporary file ${showPath(entry.path)}`);
     for (const action of planActions(toRun)) {
-      log.info(`[dry-run] ${describe(action)}`);
+      log.info(`[dry-run] ${textOf(action, itemizing(trees, options))}`);
       tally(outcome, action);
     }
   } else {
@@ -201,6 +209,7 @@ export async function runSync(
         stop,
         keepsExcluded: options.exclude.length > 0 && !options.deleteExcluded,
         owners: keepsOwners(trees, options),
+        itemize: itemizing(trees, options),
         backup: options.backupDir === undefined ? undefined : join(options.backupDir, backupStamp(startedAt)),
         onProgress: bar && ((n, b) => bar.advance(n, b)),
       });

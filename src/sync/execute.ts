@@ -1,4 +1,5 @@
 import { classify } from '../errors.js';
+import { type Itemizing, itemize } from '../report/itemize.js';
 import type { Logger } from '../report/log.js';
 import { bytesOf, emptyOutcome, type Outcome, recordFailure, tally } from '../report/tally.js';
 import { describe, showPath } from '../report/text.js';
@@ -24,7 +25,13 @@ export interface ExecuteContext {
   readonly sides?: { readonly from: string; readonly to: string; readonly arrow: string };
   /** Told of each action whether it was done. */
   readonly onSettled?: (action: Action, done: boolean) => void;
+  /** `--itemize-changes`: operations are logged as rsync's change strings. */
+  readonly itemize?: Itemizing;
 }
+
+/** An action's log text: `create file a` (with the side it writes, in two-way mode), or rsync's `>f+++++++++ a`. */
+export const textOf = (action: Action, itemizing: Itemizing | undefined, arrow = ''): string =>
+  itemizing ? itemize(action, itemizing) : describe(action) + arrow;
 
 /** One op of a plan and how its result is told: as an action, a leftover's removal, or a silent restamp. */
 type Step =
@@ -96,7 +103,7 @@ export async function execute(plan: Plan, ctx: ExecuteContext): Promise<Outcome>
     const action =
       'action' in step ? step.action : { op: 'update' as const, entry: step.restamp, change: 'metadata' as const };
     if ('action' in step) ctx.onSettled?.(step.action, result.ok === true);
-    const text = describe(action) + (ctx.sides?.arrow ?? '');
+    const text = textOf(action, ctx.itemize, ctx.sides?.arrow);
     if (result.ok === true) {
       if ('restamp' in step) return;
       if (result.backedUp) {

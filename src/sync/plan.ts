@@ -27,6 +27,8 @@ export type Action =
       readonly change: Change;
       readonly linkTo?: string;
       readonly expect?: Expect;
+      /** What the replica held there (for `--itemize-changes`). */
+      readonly was?: Entry;
     }
   | { readonly op: 'delete'; readonly entry: Entry; readonly expect?: Expect };
 
@@ -137,14 +139,20 @@ export function plan(
       if (leader) {
         if (LinkGroups.linked(leader, r)) return true;
         if (r.kind === 'dir') cleared.add(r.path);
-        result.links.push({ op: 'update', entry: s, change: r.kind === 'dir' ? 'kind' : 'link', linkTo: leader.path });
+        result.links.push({
+          op: 'update',
+          entry: s,
+          change: r.kind === 'dir' ? 'kind' : 'link',
+          linkTo: leader.path,
+          was: r,
+        });
         disturb(s.path);
         return true;
       }
       const change = difference(s, r, options, verdicts);
       if (options.hardLinks) groups.lead(s, r, change === 'content' || change === 'kind');
       if (change !== undefined) {
-        const action: Action = { op: 'update', entry: s, change };
+        const action: Action = { op: 'update', entry: s, change, was: r };
         if (change === 'kind') cleared.add(r.path);
         if (s.kind !== 'dir') result.transfers.push(action);
         else if (change !== 'kind') result.dirMeta.push(action);

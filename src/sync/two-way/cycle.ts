@@ -3,13 +3,13 @@ import { ReplisyncError } from '../../errors.js';
 import type { Logger } from '../../report/log.js';
 import type { Progress } from '../../report/progress.js';
 import { bytesOf, type CycleReport, emptyOutcome, type Outcome, recordFailure, tally } from '../../report/tally.js';
-import { describe, showPath, summarize } from '../../report/text.js';
+import { showPath, summarize } from '../../report/text.js';
 import { backupStamp } from '../../tree/backup-folder.js';
 import { comparePaths } from '../../tree/order.js';
 import { isStopped, type Op, type OpResult, type StopFlag, type Tree } from '../../tree/tree.js';
 import { comparePairs } from '../compare.js';
-import { type CycleOptions, keepsOwners, scanBoth, type Trees } from '../cycle.js';
-import { execute } from '../execute.js';
+import { type CycleOptions, itemizing, keepsOwners, scanBoth, type Trees } from '../cycle.js';
+import { execute, textOf } from '../execute.js';
 import { limitDeletes } from '../guards.js';
 import { planActions } from '../plan.js';
 import { refuseEmptySide } from './guards.js';
@@ -129,7 +129,7 @@ export async function runTwoWay(
         log.info(`[dry-run] remove leftover temporary file ${showPath(entry.path)}${ARROW[side]}`);
       }
       for (const action of planActions(into[side])) {
-        log.info(`[dry-run] ${describe(action)}${ARROW[side]}`);
+        log.info(`[dry-run] ${textOf(action, itemizing(trees, options), ARROW[side])}`);
         tally(outcomes[side], action);
       }
     }
@@ -174,6 +174,7 @@ export async function runTwoWay(
           backup: backup === undefined ? undefined : join(backup, side),
           onProgress: bar && ((n, bytes) => bar.advance(n, bytes)),
           sides: { from, to: side, arrow: ARROW[side] },
+          itemize: itemizing(trees, options),
           onSettled: (action, done) => planned.ledger.settle(action, done),
         });
         if (outcomes[side].fatal) break;

@@ -1,7 +1,11 @@
-import { Piscina } from 'piscina';
+import { createRequire } from 'node:module';
+import type { Piscina } from 'piscina';
 import type { CopyResult, CopyTask, HashFailure, HashTask, ScanResult, ScanTask } from './tasks.js';
 
-const workerUrl = (name: string): string => new URL(`../../../workers/${name}.js`, import.meta.url).href;
+/** Set by the bundler: the CLI then runs as one file, `dist/bin/replisync.js`, beside its bundled task modules. */
+declare const __BUNDLED__: boolean | undefined;
+const WORKERS = typeof __BUNDLED__ === 'boolean' ? './' : '../../../workers/';
+const workerUrl = (name: string): string => new URL(`${WORKERS}${name}.js`, import.meta.url).href;
 const SCAN = workerUrl('scan');
 const HASH = workerUrl('hash');
 const COPY = workerUrl('copy');
@@ -22,6 +26,10 @@ const BOOT_MS = 40;
  */
 export const THREAD_EXEC_ARGV: readonly string[] = [...process.execArgv, '--no-experimental-require-module'];
 
+/** Piscina, required on first use: a run that makes no pool (`--help`, `--version`) never loads it. */
+const loadPiscina = (): typeof Piscina =>
+  (createRequire(import.meta.url)('piscina') as { Piscina: typeof Piscina }).Piscina;
+
 /** The one worker pool of a run: scanning, hashing and copying all go through it. */
 export class WorkerPool {
   readonly #piscina: Piscina;
@@ -34,7 +42,7 @@ export class WorkerPool {
     // One thread up front (it walks the replica, then helps with the source); the others
     // start when hashing or copying queues work, so a cycle with nothing to transfer does not
     // pay for booting them.
-    this.#piscina = new Piscina({
+    this.#piscina = new (loadPiscina())({
       filename: SCAN,
       minThreads: 1,
       maxThreads: threads,
