@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CLI, removeDir, rsyncDiff, runCli, startCli, tempDir, writeTree } from './helpers.js';
@@ -187,6 +187,29 @@ Cli('a log file or report under /proc: a one-line error and exit 2, not a hang',
     assert.ok(run.stderr.startsWith(`replisync: ${message}`), run.stderr);
     assert.is(run.stderr.trimEnd().split('\n').length, 1, run.stderr);
     assert.not.ok(existsSync(rep), 'the replica is not touched');
+  }
+});
+
+Cli('a pool whose task modules cannot load ends the run with exit 2, never a silent exit 0', async ({ src, rep }) => {
+  // A copy of the built CLI beside the real one (so that node_modules still resolves), its task modules gone.
+  const bin = dirname(CLI);
+  const broken = mkdtempSync(join(dirname(bin), 'broken-'));
+  try {
+    cpSync(bin, broken, { recursive: true });
+    for (const task of ['scan.js', 'hash.js', 'copy.js']) rmSync(join(broken, task));
+    writeTree(src, { big: Buffer.alloc(4 * 1024 * 1024, 1) });
+    const r = await new Promise<{ code: number | null; stderr: string }>((done) => {
+      const child = spawn(process.execPath, [join(broken, 'replisync.js'), src, rep, '--once', '--checksum'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (code) => done({ code, stderr }));
+    });
+    assert.is(r.code, 2, r.stderr);
+    assert.match(r.stderr, /worker failed: .*Cannot find module .*; stopping/);
+  } finally {
+    removeDir(broken);
   }
 });
 

@@ -4,11 +4,10 @@ import { dirname } from 'node:path';
 import { EXIT, ReplisyncError } from '../errors.js';
 import type { Logger, RunLogger } from '../report/log.js';
 import type { Progress } from '../report/progress.js';
-import { lockReplicas } from '../run/lock.js';
 import { makeDirs } from '../tree/local/makedirs.js';
 import type { WorkerPool } from '../tree/local/pool.js';
 import { parseCommandLine } from './args.js';
-import { type ResolvedOptions, resolveOptions } from './resolve.js';
+import type { ResolvedOptions } from './resolve.js';
 
 /** A second identical signal within this long of the first is the same request, not a hurry. */
 const SAME_SIGNAL_MS = 500;
@@ -39,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
     printHelp(version(), `--${line.kind}`);
     return EXIT.ok;
   }
+  // Loaded only for a run (as is the rest below): --help and --version load little more than this file.
+  const [{ resolveOptions }, { lockReplicas }] = await Promise.all([import('./resolve.js'), import('../run/lock.js')]);
   const options = resolveOptions(line.options);
   const locks = lockReplicas(options.jobs);
   process.on('exit', () => {
@@ -47,19 +48,22 @@ async function main(argv: string[]): Promise<number> {
   // Started before the rest of the program is loaded, so that its first thread boots meanwhile
   // on the other core and is ready to walk the replica when the first cycle starts.
   let log: Logger | undefined;
-  // Loaded only for a run: --help and --version never pay for piscina.
   const { WorkerPool } = await import('../tree/local/pool.js');
-  const pool = new WorkerPool(options.workers, (error) =>
-    log
-      ? log.error(`worker failed: ${error.message}`)
-      : process.stderr.write(`replisync: worker failed: ${error.message}\n`),
-  );
+  // A pool thread that fails outside a task (its module cannot load) leaves work that never
+  // finishes: the run ends at once, exit 2. Temporary files left are removed by the next run.
+  const pool = new WorkerPool(options.workers, (error) => {
+    if (log) log.error(`worker failed: ${error.message}; stopping`);
+    else process.stderr.write(`replisync: worker failed: ${error.message}\n`);
+    process.exit(EXIT.fatal);
+  });
   try {
     return await runWith(pool, options, (opened) => {
       log = opened;
     });
   } finally {
-    await pool.close();
+    // Not destroyed: the process exits next, which ends the threads, without waiting for one
+    // still booting for a scan the coordinator did not need.
+    await pool.settle();
     for (const lock of locks) lock.release();
   }
 }
@@ -106,9 +110,22 @@ async function runWith(pool: WorkerPool, options: ResolvedOptions, logTo: (log: 
 // A listener keeps Node from opening its inspector on SIGUSR1, where any local user could run code as this process.
 process.on('SIGUSR1', () => undefined);
 
+// Nothing left to wait for while the run has not finished means a promise that can never settle:
+// never an exit 0 for work that was not done.
+let finished = false;
+process.on('beforeExit', () => {
+  if (finished) return;
+  process.stderr.write('replisync: unexpected failure: the run stopped before it was done\n');
+  process.exit(EXIT.fatal);
+});
+
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => {
+    finished = true;
+    process.exit(code);
+  },
   (error: unknown) => {
+    finished = true;
     if (error instanceof ReplisyncError) process.stderr.write(`replisync: ${error.message}\n`);
     else {
       const text = error instanceof Error ? (error.stack ?? error.message) : String(error);

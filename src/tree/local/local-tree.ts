@@ -114,7 +114,7 @@ export class LocalTree implements Tree {
       const listed = await found;
       mine.decode(listed.help);
       theirs.decode(listed.walk);
-    }
+    } else this.pool.forget(found);
     return [mine.snapshot(this.root), theirs.snapshot(other.root)];
   }
 

@@ -34,6 +34,7 @@ const loadPiscina = (): typeof Piscina =>
 export class WorkerPool {
   readonly #piscina: Piscina;
   readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #forgotten = new Set<Promise<unknown>>();
 
   constructor(
     readonly threads: number,
@@ -79,14 +80,29 @@ export class WorkerPool {
    * booting: destroying the pool under it made piscina report "Unexpected message from Worker".
    */
   async close(): Promise<void> {
-    await Promise.allSettled(this.#inFlight);
+    await Promise.allSettled([...this.#inFlight, ...this.#forgotten]);
     return this.#piscina.destroy();
+  }
+
+  /**
+   * Waits for the tasks in flight whose results matter (every task but a scan given up with
+   * `forget`): all a process about to exit needs, since exiting ends the threads. A run that
+   * walked both trees itself then does not wait for a pool thread still booting.
+   */
+  async settle(): Promise<void> {
+    await Promise.allSettled(this.#inFlight);
+  }
+
+  /** A task whose result is no longer wanted: `settle` does not wait for it (`close` still does). */
+  forget(task: Promise<unknown>): void {
+    if (this.#inFlight.delete(task)) this.#forgotten.add(task);
   }
 
   #track<T>(task: Promise<T>): Promise<T> {
     this.#inFlight.add(task);
     const done = (): void => {
       this.#inFlight.delete(task);
+      this.#forgotten.delete(task);
     };
     task.then(done, done);
     return task;
