@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { classify } from '../src/errors.js';
-import { describe } from '../src/report/text.js';
+import { describe, showPath } from '../src/report/text.js';
 import type { Verdicts } from '../src/sync/equal.js';
 import { limitDeletes } from '../src/sync/guards.js';
 import { march } from '../src/sync/march.js';
@@ -215,7 +215,25 @@ test('a newline in a name is escaped in the log line, so one operation stays one
   ]);
 });
 
-test.run();
+test('log paths are one line and unambiguous: quoted where a bare one could be misread', () => {
+  const cases: Array<[string, string]> = [
+    ['', '.'],
+    ['docs/a b.txt', 'docs/a b.txt'],
+    ['bad\nname', 'bad\\x0aname'],
+    ['\uDCFFraw', '\\xffraw'],
+    [' lead', '" lead"'],
+    ['trail ', '"trail "'],
+    ['a (content)', '"a (content)"'],
+    ['back\\slash', '"back\\\\slash"'],
+    ['"quoted"', '"\\"quoted\\""'],
+    ['x (y)\n', '"x (y)\\x0a"'],
+  ];
+  for (const [path, shown] of cases) assert.is(showPath(path), shown, JSON.stringify(path));
+  assert.is(
+    describe({ op: 'update', entry: { path: 'a (content)', kind: 'file', size: 1 }, change: 'content' }),
+    'update file "a (content)" (content)',
+  );
+});
 
 test('failures are classified once by errno: a read-only disk is fatal, a busy file retried, the rest per entry', () => {
   assert.equal(['EROFS', 'EBUSY', 'EAGAIN', 'ENOSPC', 'EACCES', 'ENOENT', undefined].map(classify), [
@@ -228,3 +246,5 @@ test('failures are classified once by errno: a read-only disk is fatal, a busy f
     'entry',
   ]);
 });
+
+test.run();

@@ -38,6 +38,20 @@ function writeAll(sink: number, line: string): void {
   }
 }
 
+const warned = new WeakMap<Logger, Set<string>>();
+
+/**
+ * A warning said once per logger (one per job, kept for the whole run) and `key`: a state
+ * that every cycle finds again (a FIFO in the source) is not worth a line every cycle.
+ */
+export function warnOnce(log: Logger, key: string, text: string): void {
+  const said = warned.get(log) ?? new Set<string>();
+  warned.set(log, said);
+  if (said.has(key)) return;
+  said.add(key);
+  log.warn(text);
+}
+
 export interface RunLogger {
   readonly log: Logger;
   close(): void;

@@ -2,18 +2,25 @@ import type { Counts, ReportedAction, TwoWayCounts } from './tally.js';
 
 const MiB = 1024 * 1024;
 
+const UNPRINTABLE = /[\x00-\x1f\x7f]|(?<![\uD800-\uDBFF])[\uDC80-\uDCFF]/g;
+/** Where a bare path could be misread: spaces at its ends, a `(` (as in ` (content)`), a backslash, a leading quote. */
+const AMBIGUOUS = /^[ "]| $|[(\\]/;
+
 /**
- * A path as log lines show it: control characters (a newline in a name) escaped, so one
- * operation stays one line, and bytes that are not UTF-8 shown as `\\xNN`, never as U+FFFD.
+ * A path as log lines show it, one line and unambiguous: control characters (a newline in a
+ * name) and bytes that are not UTF-8 as `\xNN`, never as U+FFFD; and a path that a reader
+ * could take for something else (see `AMBIGUOUS`) in double quotes, its `\` and `"` escaped.
  */
-export const showPath = (path: string): string =>
-  path === ''
-    ? '.'
-    : path.replace(/[\x00-\x1f\x7f]|(?<![\uD800-\uDBFF])[\uDC80-\uDCFF]/g, (c) => {
-        // A byte that is not UTF-8 travels as a lone surrogate (see tree/names.ts): shown as that byte.
-        const code = c.charCodeAt(0);
-        return `\\x${(code >= 0xdc80 ? code - 0xdc00 : code).toString(16).padStart(2, '0')}`;
-      });
+export function showPath(path: string): string {
+  if (path === '') return '.';
+  const unprintable = (c: string): string => {
+    // A byte that is not UTF-8 travels as a lone surrogate (see tree/names.ts): shown as that byte.
+    const code = c.charCodeAt(0);
+    return `\\x${(code >= 0xdc80 ? code - 0xdc00 : code).toString(16).padStart(2, '0')}`;
+  };
+  if (!AMBIGUOUS.test(path)) return path.replace(UNPRINTABLE, unprintable);
+  return `"${path.replace(/[\\"]/g, '\\$&').replace(UNPRINTABLE, unprintable)}"`;
+}
 
 /** The log text of an action: `create file a/b`, `update file a/b (content)`, `delete dir old`. */
 export function describe(action: ReportedAction): string {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Failure } from '../errors.js';
 import type { Itemizing } from '../report/itemize.js';
-import type { Logger } from '../report/log.js';
+import { type Logger, warnOnce } from '../report/log.js';
 import type { Progress } from '../report/progress.js';
 import { bytesOf, type CycleReport, emptyOutcome, type Outcome, recordFailure, tally } from '../report/tally.js';
 import { showPath, summarize } from '../report/text.js';
@@ -161,7 +161,11 @@ export async function planSync(
       `plan ${(performance.now() - compared).toFixed(0)} ms`,
   );
   for (const entry of result.skipped) {
-    log.warn(`skip special ${showPath(entry.path)}: FIFOs, sockets and devices are not copied`);
+    warnOnce(
+      log,
+      `special ${entry.path}`,
+      `skip special ${showPath(entry.path)}: FIFOs, sockets and devices are not copied`,
+    );
   }
   return { plan: result, scanned: source.entries.length, failures, stopped: false };
 }

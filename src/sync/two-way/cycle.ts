@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { ReplisyncError } from '../../errors.js';
-import type { Logger } from '../../report/log.js';
+import { type Logger, warnOnce } from '../../report/log.js';
 import type { Progress } from '../../report/progress.js';
 import { bytesOf, type CycleReport, emptyOutcome, type Outcome, recordFailure, tally } from '../../report/tally.js';
 import { showPath, summarize } from '../../report/text.js';
@@ -102,7 +102,11 @@ export async function runTwoWay(
   }
   for (const row of table) {
     if (row.source?.kind === 'special' || row.replica?.kind === 'special') {
-      log.warn(`skip special ${showPath(row.path)}: FIFOs, sockets and devices are not synced`);
+      warnOnce(
+        log,
+        `special ${row.path}`,
+        `skip special ${showPath(row.path)}: FIFOs, sockets and devices are not synced`,
+      );
     }
   }
 
