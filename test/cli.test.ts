@@ -213,4 +213,35 @@ Cli('a pool whose task modules cannot load ends the run with exit 2, never a sil
   }
 });
 
+Cli(
+  '--log-format json: one JSON object per line, console and log file, operations with their fields',
+  async ({ src, rep, log }) => {
+    writeTree(src, { 'a (1).txt': 'x' });
+    const r = await runCli([src, rep, log, '--once', '--log-format', 'json']);
+    assert.is(r.code, 0, r.stderr);
+    for (const text of [r.stdout, readFileSync(log, 'utf8')]) {
+      const lines = text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.ok(lines.every((l) => typeof l.time === 'string' && l.level === 'info' && typeof l.msg === 'string'));
+      assert.equal(
+        lines.find((l) => l.path === 'a (1).txt'),
+        {
+          time: lines.find((l) => l.path === 'a (1).txt')?.time,
+          level: 'info',
+          msg: 'create file "a (1).txt"',
+          op: 'create',
+          kind: 'file',
+          path: 'a (1).txt',
+        },
+      );
+      assert.match(String(lines.at(-1)?.msg), /^cycle done: /);
+    }
+    const bad = await runCli([src, rep, '--once', '--log-format', 'yaml']);
+    assert.is(bad.code, 2);
+    assert.is(bad.stderr, 'replisync: --log-format must be text or json, not "yaml"\n');
+  },
+);
+
 Cli.run();

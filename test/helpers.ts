@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createConsola, type LogObject } from 'consola/core';
 import { suite, type Test } from 'uvu';
-import type { Logger } from '../src/report/log.js';
+import { Fields, type Logger } from '../src/report/log.js';
 import { runCycle } from '../src/run/cycle.js';
 import { type CycleOptions, type CycleReport, cycleOptions } from '../src/sync/cycle.js';
 import { WorkerPool } from '../src/tree/local/pool.js';
@@ -63,7 +63,11 @@ export function rsyncDiff(source: string, replica: string, extra: readonly strin
 export function captureLogger(): { log: Logger; lines: string[]; errors: string[] } {
   const lines: string[] = [];
   const errors: string[] = [];
-  const text = (o: LogObject): string => o.args.map(String).join(' ');
+  const text = (o: LogObject): string =>
+    o.args
+      .filter((a) => !(a instanceof Fields))
+      .map(String)
+      .join(' ');
   const log = createConsola({
     level: 4,
     throttle: 0,

@@ -151,6 +151,7 @@ Resolve('defaults are filled in and paths made absolute', ({ dir }) => {
       once: false,
       workers: true,
       verbosity: 'normal',
+      logFormat: 'text',
     },
   );
 });

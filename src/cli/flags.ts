@@ -208,6 +208,14 @@ export const OPTIONS = {
     help: 'Show the live progress line even when not on a terminal, or with --quiet',
   },
   noProgress: { type: 'boolean', scope: 'cli', help: 'Never show the live progress line' },
+  logFormat: {
+    type: 'string',
+    scope: 'run',
+    value: 'format',
+    help: 'text (the default) or json: one JSON object per line (time, level, job, msg, op, kind, path, change), console and log file',
+    schema:
+      'text (the default) or json: one JSON object per log line (time, level, job, msg, and op, kind, path, change for operations).',
+  },
   itemizeChanges: {
     type: 'boolean',
     scope: 'cli',

@@ -22,7 +22,7 @@ async function openLogger(options: ResolvedOptions, bar: Progress | undefined): 
   const { createRunLogger } = await import('../report/log.js');
   try {
     if (options.logFile !== undefined) makeDirs(dirname(options.logFile));
-    return createRunLogger(options.logFile, options.verbosity, bar && (() => bar.clear()));
+    return createRunLogger(options.logFile, options.verbosity, bar && (() => bar.clear()), options.logFormat);
   } catch (error) {
     throw new ReplisyncError(
       'fatal',

@@ -2,6 +2,7 @@ import { accessSync, constants, lstatSync, readlinkSync, realpathSync, type Stat
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { describeCause, errnoCode, ReplisyncError, usageError } from '../errors.js';
+import type { LogFormat } from '../report/log.js';
 import type { ResolvedJob, ResolvedOptions } from '../run/options.js';
 import { compileExcludes } from '../tree/filter.js';
 import type { UserOptions } from './args.js';
@@ -259,7 +260,13 @@ export function resolveOptions(user: UserOptions): ResolvedOptions {
     once: user.once ?? false,
     workers: global.workers === undefined ? availableParallelism() : parseWorkers(global.workers),
     verbosity: user.quiet ? 'quiet' : user.verbose ? 'verbose' : 'normal',
+    logFormat: logFormatOf(global.logFormat),
   };
+}
+
+function logFormatOf(value: string | number | undefined): LogFormat {
+  if (value === undefined || value === 'text' || value === 'json') return value ?? 'text';
+  throw usageError(`--log-format must be text or json, not "${value}"`);
 }
 
 function pickJobSettings(from: JobSettings): JobSettings {

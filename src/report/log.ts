@@ -8,11 +8,47 @@ export type Verbosity = 'quiet' | 'normal' | 'verbose';
 const LEVEL = { error: 0, warn: 1, info: 3, debug: 4 } as const;
 const CONSOLE_THRESHOLD: Record<Verbosity, number> = { quiet: LEVEL.warn, normal: LEVEL.info, verbose: LEVEL.debug };
 
+/** What an operation's line says as data, for `--log-format json`: given as a log call's last argument. */
+export class Fields {
+  constructor(
+    readonly fields: {
+      readonly op: string;
+      readonly kind: string;
+      readonly path: string;
+      readonly change?: string;
+      /** Two-way: the side written. */
+      readonly to?: string;
+    },
+  ) {}
+}
+
+export type LogFormat = 'text' | 'json';
+
+const textOf = (entry: LogObject): string =>
+  entry.args
+    .filter((a) => !(a instanceof Fields))
+    .map(String)
+    .join(' ');
+
 /** One line per message: ISO timestamp, a level label for warnings and errors, the job's name as a tag, then the text. */
 export function formatLine(entry: LogObject): string {
   const label = entry.level <= LEVEL.error ? 'ERROR ' : entry.level === LEVEL.warn ? 'WARN ' : '';
   const tag = entry.tag ? `[${entry.tag}] ` : '';
-  return `${entry.date.toISOString()} ${label}${tag}${entry.args.map(String).join(' ')}\n`;
+  return `${entry.date.toISOString()} ${label}${tag}${textOf(entry)}\n`;
+}
+
+/** `--log-format json`: one object per line: time, level, job, the text as `msg`, and an operation's fields. */
+export function formatJson(entry: LogObject): string {
+  const level =
+    entry.level <= LEVEL.error
+      ? 'error'
+      : entry.level === LEVEL.warn
+        ? 'warn'
+        : entry.level >= LEVEL.debug
+          ? 'debug'
+          : 'info';
+  const fields = entry.args.find((a): a is Fields => a instanceof Fields)?.fields;
+  return `${JSON.stringify({ time: entry.date.toISOString(), level, ...(entry.tag ? { job: entry.tag } : {}), msg: textOf(entry), ...fields })}\n`;
 }
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
@@ -66,7 +102,9 @@ export function createRunLogger(
   logFile: string | undefined,
   verbosity: Verbosity,
   beforeConsoleLine?: () => void,
+  format: LogFormat = 'text',
 ): RunLogger {
+  const line = format === 'json' ? formatJson : formatLine;
   const threshold = CONSOLE_THRESHOLD[verbosity];
   const fd = logFile === undefined ? undefined : openSync(logFile, 'a');
   // A sink that fails (a full disk under the log file, stdout on /dev/full) falls silent and
@@ -89,12 +127,12 @@ export function createRunLogger(
     log(entry) {
       if (entry.level > threshold) return;
       beforeConsoleLine?.();
-      write(entry.level <= LEVEL.warn ? 2 : 1, formatLine(entry));
+      write(entry.level <= LEVEL.warn ? 2 : 1, line(entry));
     },
   };
   const file: ConsolaReporter = {
     log(entry) {
-      if (fd !== undefined && entry.level <= LEVEL.info) write(fd, formatLine(entry));
+      if (fd !== undefined && entry.level <= LEVEL.info) write(fd, line(entry));
     },
   };
   const reporters = fd === undefined ? [console] : [console, file];

@@ -1,4 +1,4 @@
-import type { Verbosity } from '../report/log.js';
+import type { LogFormat, Verbosity } from '../report/log.js';
 import type { CycleOptions } from '../sync/cycle.js';
 
 /** One folder pair, validated: what a cycle needs, its schedule, and the name its log lines carry ('' for none). */
@@ -25,4 +25,5 @@ export interface ResolvedOptions {
   readonly once: boolean;
   readonly workers: number;
   readonly verbosity: Verbosity;
+  readonly logFormat: LogFormat;
 }

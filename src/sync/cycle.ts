@@ -9,7 +9,7 @@ import { backupStamp } from '../tree/backup-folder.js';
 import { compileExcludes } from '../tree/filter.js';
 import { isStopped, type Snapshot, type StopFlag, type Tree } from '../tree/tree.js';
 import { comparePairs } from './compare.js';
-import { execute, textOf } from './execute.js';
+import { execute, fieldsOf, textOf } from './execute.js';
 import { limitDeletes, refuseEmptySource } from './guards.js';
 import { emptyPlan, type Plan, pairsToHash, plan, planActions } from './plan.js';
 import type { ConflictRule } from './two-way/reconcile.js';
@@ -193,7 +193,7 @@ export async function runSync(
     outcome = emptyOutcome();
     for (const entry of toRun.leftovers) log.info(`[dry-run] remove leftover temporary file ${showPath(entry.path)}`);
     for (const action of planActions(toRun)) {
-      log.info(`[dry-run] ${textOf(action, itemizing(trees, options))}`);
+      log.info(`[dry-run] ${textOf(action, itemizing(trees, options))}`, fieldsOf(action));
       tally(outcome, action);
     }
   } else {

@@ -1,6 +1,6 @@
 import { classify } from '../errors.js';
 import { type Itemizing, itemize } from '../report/itemize.js';
-import type { Logger } from '../report/log.js';
+import { Fields, type Logger } from '../report/log.js';
 import { bytesOf, emptyOutcome, type Outcome, recordFailure, tally } from '../report/tally.js';
 import { describe, showPath } from '../report/text.js';
 import { type Entry, isStopped, type Op, type OpResult, type Owner, type StopFlag, type Tree } from '../tree/tree.js';
@@ -28,6 +28,16 @@ export interface ExecuteContext {
   /** `--itemize-changes`: operations are logged as rsync's change strings. */
   readonly itemize?: Itemizing;
 }
+
+/** An action as data (`--log-format json`). */
+export const fieldsOf = (action: Action, to?: string): Fields =>
+  new Fields({
+    op: action.op,
+    kind: action.entry.kind,
+    path: action.entry.path,
+    ...(action.op === 'update' ? { change: action.change } : {}),
+    ...(to === undefined ? {} : { to }),
+  });
 
 /** An action's log text: `create file a` (with the side it writes, in two-way mode), or rsync's `>f+++++++++ a`. */
 export const textOf = (action: Action, itemizing: Itemizing | undefined, arrow = ''): string =>
@@ -112,7 +122,7 @@ export async function execute(plan: Plan, ctx: ExecuteContext): Promise<Outcome>
         ctx.log.info(`backup ${kindChange ? 'entry' : action.entry.kind} ${showPath(action.entry.path)}`);
         outcome.backedUp++;
       }
-      ctx.log.info(text);
+      ctx.log.info(text, fieldsOf(action, ctx.sides?.to));
       tally(outcome, action);
       ctx.onProgress?.(1, bytesOf(action));
     } else if (result.ok === 'changed') {

@@ -9,7 +9,7 @@ import { comparePaths } from '../../tree/order.js';
 import { isStopped, type Op, type OpResult, type StopFlag, type Tree } from '../../tree/tree.js';
 import { comparePairs } from '../compare.js';
 import { type CycleOptions, itemizing, keepsOwners, scanBoth, type Trees } from '../cycle.js';
-import { execute, textOf } from '../execute.js';
+import { execute, fieldsOf, textOf } from '../execute.js';
 import { limitDeletes } from '../guards.js';
 import { planActions } from '../plan.js';
 import { refuseEmptySide } from './guards.js';
@@ -133,7 +133,7 @@ export async function runTwoWay(
         log.info(`[dry-run] remove leftover temporary file ${showPath(entry.path)}${ARROW[side]}`);
       }
       for (const action of planActions(into[side])) {
-        log.info(`[dry-run] ${textOf(action, itemizing(trees, options), ARROW[side])}`);
+        log.info(`[dry-run] ${textOf(action, itemizing(trees, options), ARROW[side])}`, fieldsOf(action, side));
         tally(outcomes[side], action);
       }
     }
