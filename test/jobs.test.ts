@@ -218,6 +218,33 @@ J('the progress line shows on a terminal only: never in piped output or in the l
   assert.ok(!readFileSync(log, 'utf8').includes('entries,'));
 });
 
+J(
+  'on a 40-column terminal the progress line shows while contents are compared, and never runs past the width',
+  async ({ dir }) => {
+    const src = join(dir, 'src');
+    const rep = join(dir, 'rep');
+    writeTree(
+      src,
+      Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`f${i}`, Buffer.alloc(2 * 1024 * 1024, i)])),
+    );
+    execFileSync('cp', ['-a', src, rep]);
+    const command = `stty cols 40; '${process.execPath}' '${CLI}' '${src}' '${rep}' --once --checksum --workers 1 --progress -q`;
+    const tty = execFileSync('script', ['-qc', command, '/dev/null'], {
+      encoding: 'utf8',
+      env: { ...process.env, REPLISYNC_PROGRESS_DELAY: '0' },
+    });
+    const drawn = tty
+      .split('\r\x1b[2K')
+      .slice(1)
+      .map((l) => l.replace(/\r?\n.*$/s, ''));
+    assert.ok(
+      drawn.some((l) => l.startsWith('comparing, ')),
+      JSON.stringify(drawn),
+    );
+    for (const line of drawn) assert.ok(line.length <= 39, `${JSON.stringify(line)} is ${line.length} columns`);
+  },
+);
+
 J('the shipped JSON schema lists exactly the fields the jobs file accepts', () => {
   const schema = JSON.parse(
     readFileSync(fileURLToPath(new URL('../../schema/jobs.schema.json', import.meta.url)), 'utf8'),

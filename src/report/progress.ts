@@ -4,10 +4,14 @@ const REDRAW_MS = 200;
 /** Where the live status line goes: only ever a terminal, never the log file. */
 export interface StatusOut {
   write(text: string): unknown;
+  /** The terminal's width, when known: the line is cut to fit, so that it never wraps. */
+  readonly columns?: number;
 }
 
 interface JobProgress {
   job: string;
+  /** Comparing contents: only bytes read count (both sides), no entries. */
+  comparing: boolean;
   entries: number;
   totalEntries: number;
   bytes: number;
@@ -30,8 +34,8 @@ export class Progress {
     private readonly delayMs = 1000,
   ) {}
 
-  begin(job: string, totalEntries: number, totalBytes: number): void {
-    this.#current = { job, entries: 0, totalEntries, bytes: 0, totalBytes, started: Date.now() };
+  begin(job: string, totalEntries: number, totalBytes: number, comparing = false): void {
+    this.#current = { job, comparing, entries: 0, totalEntries, bytes: 0, totalBytes, started: Date.now() };
     clearTimeout(this.#timer);
     if (this.delayMs === 0) this.#draw();
     else this.#timer = setTimeout(() => this.#draw(), this.delayMs).unref();
@@ -42,6 +46,14 @@ export class Progress {
     if (!p) return;
     p.entries += entries;
     p.bytes += bytes;
+    if (this.#visible && Date.now() - this.#lastDraw >= REDRAW_MS) this.#draw();
+  }
+
+  /** Sets the bytes done so far (comparing contents, polled from the pool's shared counters). */
+  reach(bytes: number): void {
+    const p = this.#current;
+    if (!p) return;
+    p.bytes = bytes;
     if (this.#visible && Date.now() - this.#lastDraw >= REDRAW_MS) this.#draw();
   }
 
@@ -65,10 +77,13 @@ export class Progress {
     const rate = p.bytes / seconds;
     const eta = rate > 0 ? Math.ceil((p.totalBytes - p.bytes) / rate) : undefined;
     const job = p.job ? `[${p.job}] ` : '';
-    this.out.write(
-      `\r\x1b[2K${job}${p.entries}/${p.totalEntries} entries, ${(p.bytes / MiB).toFixed(1)}/${(p.totalBytes / MiB).toFixed(1)} MiB, ` +
-        `${(rate / MiB).toFixed(1)} MiB/s, ETA ${eta === undefined ? '?' : `${eta}s`}`,
-    );
+    const done = `${(p.bytes / MiB).toFixed(1)}/${(p.totalBytes / MiB).toFixed(1)} MiB`;
+    const line =
+      `${job}${p.comparing ? `comparing, ${done} read` : `${p.entries}/${p.totalEntries} entries, ${done}`}, ` +
+      `${(rate / MiB).toFixed(1)} MiB/s, ETA ${eta === undefined ? '?' : `${eta}s`}`;
+    // One column short of the width: a line that fills the last column wraps on some terminals.
+    const width = this.out.columns;
+    this.out.write(`\r\x1b[2K${width !== undefined && width > 1 ? line.slice(0, width - 1) : line}`);
     this.#visible = true;
     this.#lastDraw = Date.now();
     clearTimeout(this.#timer);

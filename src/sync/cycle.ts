@@ -7,7 +7,15 @@ import { bytesOf, type CycleReport, emptyOutcome, type Outcome, recordFailure, t
 import { showPath, summarize } from '../report/text.js';
 import { backupStamp } from '../tree/backup-folder.js';
 import { compileExcludes } from '../tree/filter.js';
-import { isStopped, type Snapshot, type StopFlag, type Tree } from '../tree/tree.js';
+import {
+  type CompareOptions,
+  type Comparison,
+  type Entry,
+  isStopped,
+  type Snapshot,
+  type StopFlag,
+  type Tree,
+} from '../tree/tree.js';
 import { comparePairs } from './compare.js';
 import { execute, fieldsOf, textOf } from './execute.js';
 import { limitDeletes, refuseEmptySource } from './guards.js';
@@ -127,6 +135,7 @@ export async function planSync(
   log: Logger,
   stop?: StopFlag,
   only?: readonly string[],
+  progress?: { job: string; bar: Progress },
 ): Promise<{ plan: Plan; scanned: number; failures: Failure[]; stopped: boolean }> {
   const started = performance.now();
   const nothing = { plan: emptyPlan(), scanned: 0, failures: [], stopped: true };
@@ -145,10 +154,7 @@ export async function planSync(
     hardLinks: !options.noHardLinks && trees.replica.features.hardLinks,
   };
   const pairs = pairsToHash(source, replica, equal);
-  const { verdicts, unreadable } = await comparePairs(trees.source, trees.replica, pairs, {
-    chunkSize: options.chunkSize,
-    stop,
-  });
+  const { verdicts, unreadable } = await compareShowing(trees, pairs, { chunkSize: options.chunkSize, stop }, progress);
   if (isStopped(stop)) return nothing;
   // A pair that could not be compared is copied: the copy either succeeds or reports the real cause.
   for (const [path, cause] of unreadable) log.debug(`cannot compare ${showPath(path)}: ${cause}`);
@@ -170,6 +176,23 @@ export async function planSync(
   return { plan: result, scanned: source.entries.length, failures, stopped: false };
 }
 
+/** Compares content pairs, with the live line showing the bytes read (both sides) while it lasts. */
+export async function compareShowing(
+  trees: Trees,
+  pairs: readonly Entry[],
+  options: CompareOptions,
+  progress: { job: string; bar: Progress } | undefined,
+): Promise<Comparison> {
+  if (progress === undefined || pairs.length === 0) return comparePairs(trees.source, trees.replica, pairs, options);
+  const { job, bar } = progress;
+  bar.begin(job, pairs.length, 2 * pairs.reduce((sum, e) => sum + e.size, 0), true);
+  try {
+    return await comparePairs(trees.source, trees.replica, pairs, { ...options, onProgress: (b) => bar.reach(b) });
+  } finally {
+    bar.end();
+  }
+}
+
 /** One cycle: plan, then execute (or, in a dry run, report what would be done), then log a summary. */
 export async function runSync(
   trees: Trees,
@@ -181,7 +204,7 @@ export async function runSync(
 ): Promise<CycleReport> {
   const startedAt = new Date();
   const started = performance.now();
-  const planned = await planSync(trees, options, log, stop, only);
+  const planned = await planSync(trees, options, log, stop, only, progress);
   const { plan: toRun, withheld } =
     options.maxDelete === undefined
       ? { plan: planned.plan, withheld: 0 }

@@ -120,6 +120,8 @@ export interface CompareOptions {
   /** Files larger than this may be compared in ranges of this size, in parallel. */
   readonly chunkSize: number;
   readonly stop?: StopFlag;
+  /** Told now and then how many bytes (both sides together) have been read so far. */
+  readonly onProgress?: (bytes: number) => void;
 }
 
 /**

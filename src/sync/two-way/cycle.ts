@@ -7,8 +7,7 @@ import { showPath, summarize } from '../../report/text.js';
 import { backupStamp } from '../../tree/backup-folder.js';
 import { comparePaths } from '../../tree/order.js';
 import { isStopped, type Op, type OpResult, type StopFlag, type Tree } from '../../tree/tree.js';
-import { comparePairs } from '../compare.js';
-import { type CycleOptions, itemizing, keepsOwners, scanBoth, type Trees } from '../cycle.js';
+import { type CycleOptions, compareShowing, itemizing, keepsOwners, scanBoth, type Trees } from '../cycle.js';
 import { execute, fieldsOf, textOf } from '../execute.js';
 import { limitDeletes } from '../guards.js';
 import { planActions } from '../plan.js';
@@ -74,7 +73,7 @@ export async function runTwoWay(
   const leftovers = { source: leftoversOf(a), replica: leftoversOf(b) };
   const table = rows(mine, withoutLeftovers(a), withoutLeftovers(b));
   const pairs = pairsToCompare(table, options);
-  const { verdicts } = await comparePairs(trees.source, trees.replica, pairs, { chunkSize: options.chunkSize, stop });
+  const { verdicts } = await compareShowing(trees, pairs, { chunkSize: options.chunkSize, stop }, progress);
   if (isStopped(stop)) return stoppedEarly();
   const stamp = conflictStamp(startedAt);
   const decisions = reconcile(

@@ -16,6 +16,15 @@ const shared = <T extends Int32Array | Float64Array>(
   length: number,
 ): T => new Type(new SharedArrayBuffer(bytesPer * length));
 
+const POLL_MS = 200;
+
+/** Reports the bytes of the ranges the threads have taken so far, read from the shared counter every `POLL_MS`. */
+function progressPoll(task: HashTask, count: number, onProgress: (bytes: number) => void): NodeJS.Timeout {
+  const before = new Float64Array(count + 1);
+  for (let i = 0; i < count; i++) before[i + 1] = (before[i] as number) + 2 * (task.lengths[i] as number);
+  return setInterval(() => onProgress(before[Math.min(count, Atomics.load(task.next, 0))] as number), POLL_MS).unref();
+}
+
 /**
  * Hashes each pair (source entry + the replica file at the same path) on the pool and says
  * whether their contents are equal. Large pairs are split into ranges of `chunkSize`;
@@ -76,7 +85,10 @@ export async function compareContents(
     if (entry.size > 0 && entry.size <= options.chunkSize) add(pair, 0, entry.size);
   });
   const threads = Math.min(pool.threadsFor(count * PAIR_MS + bytes / BYTES_PER_MS), count);
-  const failures = (await Promise.all(Array.from({ length: threads }, () => pool.hash(task)))).flat();
+  const poll = options.onProgress && progressPoll(task, count, options.onProgress);
+  const failures = await Promise.all(Array.from({ length: threads }, () => pool.hash(task)))
+    .then((f) => f.flat())
+    .finally(() => clearInterval(poll));
   const unreadable = new Map(failures.map((f) => [f.failure.path, f.failure.cause]));
   const verdicts = new Map(pairs.map((entry, pair) => [entry.path, Atomics.load(task.differs, pair) === 0]));
   return { verdicts, unreadable };
