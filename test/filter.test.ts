@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
@@ -6,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileExcludes } from '../src/tree/filter.js';
 import { scanTree } from '../src/tree/local/walk.js';
-import { removeDir, tempDir, writeTree } from './helpers.js';
+import { removeDir, runCli, tempDir, within, writeTree } from './helpers.js';
 
 const cases: Array<[string, string, boolean, boolean]> = [
   ['*.tmp', 'a.tmp', false, true],
@@ -172,6 +173,45 @@ test('random patterns of every documented form exclude exactly what rsync exclud
       }),
       { numRuns: 100 },
     );
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('--include, --exclude, --include-from and --exclude-from in any order keep exactly what rsync keeps', async () => {
+  const dir = tempDir();
+  try {
+    const src = join(dir, 'src');
+    writeTree(src, {
+      'a.txt': '1',
+      'a.log': '2',
+      'b.tmp': '3',
+      'keep/x.log': '4',
+      'keep/y.txt': '5',
+      'deep/er/z.txt': '6',
+      'deep/er/z.bin': '7',
+      'node_modules/m.txt': '8',
+    });
+    writeFileSync(join(dir, 'ex.list'), '# comments and blank lines are skipped\n\n*.tmp\n; this too\nnode_modules\n');
+    writeFileSync(join(dir, 'in.list'), 'keep/*.log\n');
+    const orders: string[][] = [
+      ['--include', '*.txt', '--include', '*/', '--exclude', '*'],
+      ['--exclude', '*.log', '--include', 'keep/x.log'],
+      ['--include-from', join(dir, 'in.list'), '--exclude', '*.log', '--exclude-from', join(dir, 'ex.list')],
+      ['--exclude-from', join(dir, 'ex.list'), '--include', 'node_modules', '--exclude', 'deep/'],
+    ];
+    for (const [i, rules] of orders.entries()) {
+      const ours = join(dir, `ours-${i}`);
+      const theirs = join(dir, `rsync-${i}`);
+      const r = await within(20_000, runCli([src, ours, '--once', '-q', ...rules]), 'replisync');
+      assert.is(r.code, 0, r.stderr);
+      execFileSync('rsync', ['-a', ...rules, `${src}/`, `${theirs}/`]);
+      const list = (root: string): string[] =>
+        scanTree(root)
+          .entries.map((e) => `${e.path}:${e.kind}`)
+          .sort();
+      assert.equal(list(ours), list(theirs), rules.join(' '));
+    }
   } finally {
     removeDir(dir);
   }

@@ -258,7 +258,7 @@ J('the shipped JSON schema lists exactly the fields the jobs file accepts', () =
 });
 
 J(
-  "a jobs file may name its schema, ~/ paths are the home directory, and a command-line --exclude adds to a job's list",
+  "a jobs file may name its schema, ~/ paths are the home directory, and command-line filter rules add to a job's, first",
   async ({ dir }) => {
     const { homedir } = await import('node:os');
     const { resolveOptions } = await import('../src/cli/resolve.js');
@@ -266,12 +266,16 @@ J(
     writeTree(join(dir, 'src'), { 'a.tmp': '', 'b.log': '', c: '' });
     const jobs = writeJobs(dir, {
       $schema: '../schema/jobs.schema.json',
-      jobs: [{ source: 'src', replica: 'rep', exclude: ['*.tmp'] }],
+      jobs: [{ source: 'src', replica: 'rep', exclude: ['*.tmp', '*.log'], include: ['keep.tmp'] }],
     });
-    const line = parseCommandLine(['--config', jobs, '--exclude', '*.log', '--once']);
+    const line = parseCommandLine(['--config', jobs, '--exclude', 'c', '--include', 'b.log', '--once']);
     assert.is(line.kind, 'run');
     const options = resolveOptions(line.kind === 'run' ? line.options : {});
-    assert.equal(options.jobs[0]?.exclude, ['*.tmp', '*.log']);
+    assert.equal(
+      options.jobs[0]?.exclude,
+      ['c', '+ b.log', '+ keep.tmp', '*.tmp', '*.log'],
+      "the command line's rules first, in their order, then the job's includes, then its excludes",
+    );
     const home = parseCommandLine(['src', 'rep', '--log-file=~/replisync-test.log']);
     assert.is(home.kind === 'run' && home.options.logFile, join(homedir(), 'replisync-test.log'));
   },

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { usageError } from '../errors.js';
+import { describeCause, usageError } from '../errors.js';
+import { excludeRule, includeRule } from '../tree/filter.js';
 import { type Flags, flagOf, OPTIONS, type OptionName, type OptionSpec, optionNames } from './flags.js';
 import { expandHome } from './home.js';
 
@@ -71,12 +73,28 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       );
     }
     const value = spec.path ? expandHome(token.value) : token.value;
-    if (spec.type === 'strings') flags[name] = [...((flags[name] as string[] | undefined) ?? []), value];
+    if (spec.filter !== undefined) {
+      // Every filter option adds to one ordered list of rules, as rsync's do.
+      const patterns = name === 'excludeFrom' || name === 'includeFrom' ? readPatterns(token.rawName, value) : [value];
+      const rules = patterns.map(spec.filter === '+' ? includeRule : excludeRule);
+      flags.exclude = [...((flags.exclude as string[] | undefined) ?? []), ...rules];
+    } else if (spec.type === 'strings') flags[name] = [...((flags[name] as string[] | undefined) ?? []), value];
     else if (flags[name] !== undefined) throw usageError(`${token.rawName} was given more than once`);
     else flags[name] = value;
   }
   if (wants !== 'run') return { kind: wants };
   return { kind: 'run', options: withPositionals(flags as Flags, positionals) };
+}
+
+/** The patterns of an `--exclude-from` file: one per line; blank lines and those starting with `#` or `;` are skipped. */
+function readPatterns(flag: string, file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw usageError(`${flag} ${file}: ${describeCause(error)}`);
+  }
+  return text.split(/\r?\n/).filter((line) => line.trim() !== '' && !line.startsWith('#') && !line.startsWith(';'));
 }
 
 function withPositionals(flags: Flags, positionals: readonly string[]): UserOptions {

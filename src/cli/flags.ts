@@ -17,6 +17,8 @@ export interface OptionSpec {
   /** A one-letter form, as rsync spells it (`-n` for `--dry-run`). */
   readonly short?: string;
   readonly path?: boolean;
+  /** A filter option: its values go, in the order given, into one list of rules (`exclude`), as rsync's. */
+  readonly filter?: '+' | '-';
   readonly help: string;
   /** The schema's description, where it says more than the help line. */
   readonly schema?: string;
@@ -97,8 +99,34 @@ export const OPTIONS = {
     type: 'strings',
     scope: 'job',
     value: 'glob',
+    filter: '-',
     help: 'Neither copy nor delete paths matching this glob (repeatable): *.tmp, **/node_modules, cache/',
     schema: 'Globs of paths neither copied nor deleted: *.tmp, **/node_modules, cache/, /top.',
+  },
+  include: {
+    type: 'strings',
+    scope: 'job',
+    value: 'glob',
+    filter: '+',
+    help: "Copy paths matching this glob after all (repeatable); with --exclude, rsync's order: the first rule that matches decides",
+    schema:
+      "Globs of paths kept although an exclude matches them. The first matching rule decides, as in rsync: a job's include rules come before its exclude rules, and the command line's rules before both.",
+  },
+  excludeFrom: {
+    type: 'strings',
+    scope: 'cli',
+    value: 'file',
+    path: true,
+    filter: '-',
+    help: 'Read exclude globs from a file, one per line (blank lines and lines starting with # or ; are skipped)',
+  },
+  includeFrom: {
+    type: 'strings',
+    scope: 'cli',
+    value: 'file',
+    path: true,
+    filter: '+',
+    help: 'Read include globs from a file, one per line',
   },
   deleteExcluded: {
     type: 'boolean',

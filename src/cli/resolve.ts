@@ -4,7 +4,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { describeCause, errnoCode, ReplisyncError, usageError } from '../errors.js';
 import type { LogFormat } from '../report/log.js';
 import type { ResolvedJob, ResolvedOptions } from '../run/options.js';
-import { compileExcludes } from '../tree/filter.js';
+import { compileExcludes, excludeRule, includeRule } from '../tree/filter.js';
 import type { UserOptions } from './args.js';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_INTERVAL, type JobSettings, namesIn } from './flags.js';
 import { isWithin, overlap, relation } from './identity.js';
@@ -112,7 +112,8 @@ function excludeOwnOutput(job: ResolvedJob, outputs: readonly (string | undefine
       ? [`/${relative(job.source, path).replace(/[*?[\\]/g, '\\$&')}`]
       : [],
   );
-  return own.length === 0 ? job : { ...job, exclude: [...job.exclude, ...own] };
+  // First: no include rule may bring them back.
+  return own.length === 0 ? job : { ...job, exclude: [...own, ...job.exclude] };
 }
 
 /** Prefixes a usage error with where it was found (a job of a jobs file). */
@@ -218,8 +219,13 @@ export function resolveOptions(user: UserOptions): ResolvedOptions {
           ...pickJobSettings(config.defaults),
           ...job,
           ...overrides,
-          // A command-line --exclude adds to the job's list (or the file's), never replaces it.
-          exclude: [...(job.exclude ?? config.defaults.exclude ?? []), ...(user.exclude ?? [])],
+          // The command line's filter rules come first (they are the more specific wish), then
+          // the job's (or the file's) include rules, then its excludes: nothing is replaced.
+          exclude: [
+            ...(user.exclude ?? []),
+            ...(job.include ?? config.defaults.include ?? []).map(includeRule),
+            ...(job.exclude ?? config.defaults.exclude ?? []).map(excludeRule),
+          ],
         },
         dryRun,
         user.resync ?? false,

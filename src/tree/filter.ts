@@ -59,16 +59,38 @@ function compileRule(raw: string): Rule {
   };
 }
 
-/** Compiles the patterns once; undefined when there are none, so walks without filters test nothing. */
+/**
+ * The filter rules travel as one ordered list of strings (the `exclude` of a job): `+ pattern`
+ * includes, `- pattern` excludes, and a plain pattern excludes, as `--exclude` gives it.
+ */
+export const includeRule = (pattern: string): string => `+ ${pattern}`;
+export const excludeRule = (pattern: string): string =>
+  pattern.startsWith('+ ') || pattern.startsWith('- ') ? `- ${pattern}` : pattern;
+
+/** A rule's kind and pattern (see `includeRule`). */
+export function parseRule(rule: string): { include: boolean; pattern: string } {
+  if (rule.startsWith('+ ')) return { include: true, pattern: rule.slice(2) };
+  return { include: false, pattern: rule.startsWith('- ') ? rule.slice(2) : rule };
+}
+
+/**
+ * Compiles the rules once; undefined when there are none, so walks without filters test
+ * nothing. As in rsync, the first rule that matches decides, and a path no rule matches is
+ * kept; an excluded directory is not entered, so nothing below it can be included again.
+ */
 export function compileExcludes(patterns: readonly string[]): Exclude | undefined {
   if (patterns.length === 0) return undefined;
-  const rules = patterns.map(compileRule);
+  const rules = patterns.map((raw) => {
+    const { include, pattern } = parseRule(raw);
+    return { include, matches: compileRule(pattern) };
+  });
   return (path, isDir) => {
     let bytes: Uint8Array | undefined;
     const lazy = (): Uint8Array => {
       bytes ??= encodeName(path);
       return bytes;
     };
-    return rules.some((rule) => rule(path, lazy, isDir));
+    for (const rule of rules) if (rule.matches(path, lazy, isDir)) return !rule.include;
+    return false;
   };
 }

@@ -1,6 +1,6 @@
 import { relative, sep } from 'node:path';
 import { describeCause, errnoCode } from '../errors.js';
-import { compileExcludes } from '../tree/filter.js';
+import { compileExcludes, parseRule } from '../tree/filter.js';
 import { nameOf } from '../tree/order.js';
 import { isTempName } from '../tree/temp.js';
 
@@ -14,8 +14,11 @@ export interface Watch {
  * outright (`node_modules`, `/build`, `cache/`), whose every path our own filter excludes too.
  * Every other pattern is applied to the events instead.
  */
-export function ignoreGlobs(patterns: readonly string[]): string[] {
-  return patterns.flatMap((pattern) => {
+export function ignoreGlobs(rules: readonly string[]): string[] {
+  const parsed = rules.map(parseRule);
+  // An include rule may keep what a later exclude names: then every event is filtered instead.
+  if (parsed.some((rule) => rule.include)) return [];
+  return parsed.flatMap(({ pattern }) => {
     const name = pattern.replace(/\/$/, '');
     if (/[*?[\\]/.test(name) || name === '' || name === '/') return [];
     if (name.startsWith('/')) return name.slice(1).includes('/') ? [] : [name.slice(1), `${name.slice(1)}/**`];
