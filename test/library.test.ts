@@ -27,4 +27,20 @@ test('the library API of the README syncs a tree, and plans nothing afterwards',
   }
 });
 
+test('the library refuses a source that does not exist, saying so', async () => {
+  const dir = tempDir();
+  const pool = new WorkerPool(1, (error) => assert.unreachable(error.message));
+  try {
+    const log = createConsola({ level: -1, reporters: [] });
+    const options = cycleOptions(join(dir, 'missing'), join(dir, 'backup'));
+    await runCycle(pool, options, log, new Int32Array(new SharedArrayBuffer(4))).then(
+      () => assert.unreachable('a cycle ran'),
+      (error: unknown) => assert.match(String(error), new RegExp(`source ${join(dir, 'missing')} does not exist$`)),
+    );
+  } finally {
+    await pool.close();
+    removeDir(dir);
+  }
+});
+
 test.run();

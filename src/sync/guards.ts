@@ -7,8 +7,12 @@ import type { Action, Plan } from './plan.js';
  * something: most often a disk that is not mounted. Refused unless `allowEmptySource`.
  */
 export function refuseEmptySource(source: Snapshot, replica: Snapshot, allowEmptySource: boolean): void {
-  if (source.entries[0]?.kind !== 'dir') {
-    throw new ReplisyncError('fatal', `source ${source.root} is no longer a directory`);
+  const root = source.entries[0];
+  if (root?.kind !== 'dir') {
+    throw new ReplisyncError(
+      'fatal',
+      `source ${source.root} ${root === undefined ? 'does not exist' : 'is no longer a directory'}`,
+    );
   }
   if (
     !allowEmptySource &&

@@ -55,7 +55,10 @@ export async function runTwoWay(
     durationMs: performance.now() - started,
   });
   if (isStopped(stop)) return stoppedEarly();
-  if (a.entries[0]?.kind !== 'dir') throw new ReplisyncError('fatal', `source ${a.root} is no longer a directory`);
+  if (a.entries[0]?.kind !== 'dir') {
+    const what = a.entries.length === 0 ? 'does not exist' : 'is no longer a directory';
+    throw new ReplisyncError('fatal', `source ${a.root} ${what}`);
+  }
   refuseEmptySide('source', a, state, options.allowEmptySource || targeted !== undefined);
   refuseEmptySide('replica', b, state, options.allowEmptySource || targeted !== undefined);
   // A targeted cycle reconciles the records of its part; the others are kept as they are.
