@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,25 +40,45 @@ interface Tool {
   command: (replica: string) => string[];
 }
 
-const replisyncOf = (cli: string, label: string, extra: string[]): Tool => ({
-  name: `${label}${extra.length ? ` ${extra.join(' ')}` : ''}`,
-  command: (r) => [process.execPath, cli, source, r, '--once', '--quiet', ...workerFlags, ...extra],
-});
+// This machine sets it for npm; it costs every Node start about 90 ms, and users rarely have it.
+delete process.env.NODE_EXTRA_CA_CERTS;
+/** Every tool logs each operation to a file of its own, as replisync does with a log file. */
+const logs = join(base, 'logs');
+mkdirSync(logs, { recursive: true });
+const logOf = (name: string): string => join(logs, `${name.replace(/[^\w.-]+/g, '_')}.log`);
+
+const replisyncOf = (cli: string, label: string, extra: string[]): Tool => {
+  const name = `${label}${extra.length ? ` ${extra.join(' ')}` : ''}`;
+  return {
+    name,
+    command: (r) => [process.execPath, cli, source, r, logOf(name), '--once', '--quiet', ...workerFlags, ...extra],
+  };
+};
 const replisyncs = (extra: string[] = []): Tool[] => [
   replisyncOf(CLI, 'replisync', extra),
   ...(values.baseline ? [replisyncOf(values.baseline, 'replisync (baseline)', extra)] : []),
 ];
-const rsync = (extra: string[] = []): Tool => ({
-  name: `rsync -a --delete${extra.length ? ` ${extra.join(' ')}` : ''}`,
-  command: (r) => ['rsync', '-a', '--delete', ...extra, `${source}/`, `${r}/`],
-});
+const rsync = (extra: string[] = []): Tool => {
+  const name = `rsync -a --delete${extra.length ? ` ${extra.join(' ')}` : ''}`;
+  return {
+    name,
+    command: (r) => ['rsync', '-a', '--delete', `--log-file=${logOf(name)}`, ...extra, `${source}/`, `${r}/`],
+  };
+};
+const rclone = (extra: string[] = []): Tool => {
+  const name = `rclone sync${extra.length ? ` ${extra.join(' ')}` : ''}`;
+  return {
+    name,
+    command: (r) => ['rclone', 'sync', source, r, '-v', `--log-file=${logOf(name)}`, '--config', '/dev/null', ...extra],
+  };
+};
 const cp: Tool = { name: 'cp -a', command: (r) => ['cp', '-a', `${source}/.`, r] };
 
 const TOOLS: Record<Scenario, Tool[]> = {
-  initial: [...replisyncs(), rsync(), cp],
-  noop: [...replisyncs(), rsync()],
-  change: [...replisyncs(), rsync()],
-  checksum: [...replisyncs(['--checksum']), rsync(['--checksum'])],
+  initial: [...replisyncs(), rsync(), rclone(), cp],
+  noop: [...replisyncs(), rsync(), rclone()],
+  change: [...replisyncs(), rsync(), rclone()],
+  checksum: [...replisyncs(['--checksum']), rsync(['--checksum']), rclone(['--checksum'])],
 };
 
 interface Sample {
@@ -171,5 +191,25 @@ for (const scenario of values.scenarios.split(',') as (Scenario | `two-way-${'in
     tools.map((t) => t.name),
     samples,
     tools.findIndex((t) => t.name.startsWith('rsync')),
+  );
+  inLoop(scenario, tools[0]?.name ?? 'replisync', rsyncMedianOf(tools, samples));
+}
+
+function rsyncMedianOf(tools: Tool[], samples: Sample[][]): number {
+  return median((samples[tools.findIndex((t) => t.name.startsWith('rsync'))] ?? []).map((s) => s.seconds));
+}
+
+/**
+ * The cycle alone, as a running loop pays it (no start-up, no pool boot): the durations of the
+ * summary lines replisync wrote to its log in this scenario's runs.
+ */
+function inLoop(scenario: string, name: string, rsyncSeconds: number): void {
+  const text = existsSync(logOf(name)) ? readFileSync(logOf(name), 'utf8') : '';
+  const cycles = [...text.matchAll(/cycle done: .* in ([\d.]+)s/g)].map((m) => Number(m[1])).slice(-runs);
+  writeFileSync(logOf(name), '');
+  if (cycles.length === 0) return;
+  const t = median(cycles);
+  process.stdout.write(
+    `| ${scenario} | ${name} (the cycle alone) | ${t.toFixed(2)} | ${(t / rsyncSeconds).toFixed(2)} | — | — |\n`,
   );
 }
