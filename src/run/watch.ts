@@ -49,8 +49,17 @@ export async function runWatching(
     for (const path of paths) dirty.add(path);
     clearTimeout(timer);
     const delay = Math.max(0, Math.min(job.delayMs, firstEvent + MAX_DELAY_MS - Date.now()));
-    timer = setTimeout(() => void exclusive(targeted), delay);
+    timer = setTimeout(() => {
+      // A targeted cycle that throws ends the loop as a full one would: the wait is cut short.
+      exclusive(targeted).catch((error: unknown) => {
+        failure ??= { error };
+        broken.abort();
+      });
+    }, delay);
   };
+  let failure: { error: unknown } | undefined;
+  const broken = new AbortController();
+  const waiting = AbortSignal.any([signal, broken.signal]);
   let failed = false;
   const onError = (message: string): void => {
     if (failed) return;
@@ -90,11 +99,12 @@ export async function runWatching(
       // A root watched only now may have changed before: one more full cycle covers that.
       const late = first && (await subscribe());
       first = false;
-      if (!late) await wait(nextFull - Date.now(), signal);
+      if (!late) await wait(nextFull - Date.now(), waiting);
+      if (failure) throw failure.error;
     }
   } finally {
     clearTimeout(timer);
-    await running;
+    await running.catch(() => undefined);
     await Promise.all([...watches.values()].map((w) => w.close()));
   }
 }
