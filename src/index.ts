@@ -2,6 +2,7 @@ export type { UserOptions } from './cli/args.js';
 export { type ResolvedOptions, resolveOptions } from './cli/resolve.js';
 export { parseDuration, parseSize } from './cli/units.js';
 export { classify, type Failure, type FailureClass, ReplisyncError } from './errors.js';
+export { type ReportLine, toReportLine } from './report/jsonl.js';
 export { createRunLogger, type Logger, type Verbosity } from './report/log.js';
 export { planCycle, runCycle } from './run/cycle.js';
 export { acquireLock, type Lock } from './run/lock.js';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { createConsola } from 'consola/core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cycleOptions, plan, runCycle, scanTree, WorkerPool } from '../src/index.js';
+import { cycleOptions, plan, runCycle, scanTree, toReportLine, WorkerPool } from '../src/index.js';
 import { removeDir, rsyncDiff, tempDir, writeTree } from './helpers.js';
 
 test('the library API of the README syncs a tree, and plans nothing afterwards', async () => {
@@ -19,6 +19,11 @@ test('the library API of the README syncs a tree, and plans nothing afterwards',
     );
     await pool.close();
     assert.equal([report.created, report.failed], [4, 0]);
+    const line = toReportLine('', false, report);
+    assert.equal(
+      [line.created, Number.isInteger(line.durationMs), Date.parse(line.end) >= Date.parse(line.start)],
+      [4, true, true],
+    );
     assert.is(rsyncDiff(join(dir, 'data'), join(dir, 'backup')), '');
     const again = plan(scanTree(join(dir, 'data')), scanTree(join(dir, 'backup')), { checksum: false }, new Map());
     assert.equal([again.dirs, again.transfers, again.deletes, again.dirMeta, again.restamp], [[], [], [], [], []]);
