@@ -93,6 +93,9 @@ W(
         'create file from-replica → source',
         'create file from-source → replica',
       ]);
+      // Targeted cycles kept the records outside their part: a deletion is a deletion, not a file to bring back.
+      rmSync(join(rep, 'a'));
+      await until(() => content(join(src, 'a')) === undefined, 'the deletion reaches the source');
     } finally {
       run.child.kill('SIGTERM');
       assert.is(await within(20_000, run.exit, 'exit'), 0);
