@@ -21,6 +21,7 @@ const MORE = [
     title: 'Environment',
     body: [
       '  XDG_RUNTIME_DIR, XDG_STATE_HOME   where locks live (else ~/.local/state/replisync/locks)',
+      '  XDG_STATE_HOME                    where two-way state lives (else ~/.local/state/replisync)',
       '  REPLISYNC_PROGRESS_DELAY          ms before the progress line shows on a terminal (default 1000)',
     ].join('\n'),
   },
