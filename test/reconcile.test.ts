@@ -271,6 +271,20 @@ test('the plan of a keep-both renames the loser first and records both names onc
   );
 });
 
+test('a conflict copy of a name that is not UTF-8 is logged with its bytes escaped', () => {
+  const name = 'both\uDCFE';
+  const table = rows(
+    [syncedOf(entries({ [name]: f })[1] as Entry)],
+    snap({ [name]: file(5, 9) }),
+    snap({ [name]: file(6, 8) }),
+  );
+  const plan = twoWayPlan(table, reconcile(table, [], new Map(), options()));
+  assert.is(
+    plan.conflicts[0]?.resolution,
+    "both kept: the replica's version is now both\\xfe.sync-conflict-20261201-101500-replica on both sides",
+  );
+});
+
 // Any name a tree can hold, including bytes that are not UTF-8 (lone surrogates, see names.ts).
 const name = fc.string({
   unit: fc.constantFrom('a', 'é', '\n', ' ', '\uDC80', '😀', '.', '\\'),

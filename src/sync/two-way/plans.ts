@@ -1,3 +1,4 @@
+import { showPath } from '../../report/text.js';
 import { comparePaths, parentOf } from '../../tree/order.js';
 import type { Entry, Expect, Op } from '../../tree/tree.js';
 import { type Action, emptyPlan, type Plan } from '../plan.js';
@@ -187,7 +188,7 @@ export function twoWayPlan(table: readonly Row[], decisions: readonly Decision[]
         conflicts.push({
           path: row.path,
           kinds: kindsOf(row),
-          resolution: `both kept: the ${d.loser}'s version is now ${d.as} on both sides`,
+          resolution: `both kept: the ${d.loser}'s version is now ${showPath(d.as)} on both sides`,
         });
       }
     }
