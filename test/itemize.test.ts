@@ -41,6 +41,8 @@ I('-i prints the same change string as rsync -i for each kind of change', async 
   ] as const) {
     utimesSync(join(src, path), seconds, seconds);
   }
+  // Symlinks keep times of their own: the retargeted one (made just now) and the new one get a fixed one.
+  for (const link of ['link', 'newlink']) execFileSync('touch', ['-h', '-d', '@1700000400', join(src, link)]);
   const rsync = execFileSync('rsync', ['-rlptD', '-n', '-i', '--delete', `${src}/`, `${rep}/`], { encoding: 'utf8' })
     .split('\n')
     .filter((l) => l !== '')

@@ -17,8 +17,7 @@ function attributes(entry: Partial<Entry>, was: Entry, action: ReportedAction, h
   const content = action.change === 'content' || action.change === 'target';
   const c = entry.kind === 'symlink' ? (content ? 'c' : '.') : file && how.checksum && content ? 'c' : '.';
   const s = file && entry.size !== was.size ? 's' : '.';
-  const t =
-    entry.kind !== 'symlink' && entry.mtimeMs !== undefined && !sameMtime(entry.mtimeMs, was.mtimeMs) ? 't' : '.';
+  const t = entry.mtimeMs !== undefined && !sameMtime(entry.mtimeMs, was.mtimeMs) ? 't' : '.';
   const p = entry.kind !== 'symlink' && entry.mode !== undefined && entry.mode !== was.mode ? 'p' : '.';
   const o = entry.uid !== undefined && how.owners && entry.uid !== was.uid ? 'o' : '.';
   const g = entry.gid !== undefined && how.owners && entry.gid !== was.gid ? 'g' : '.';
