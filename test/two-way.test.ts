@@ -317,7 +317,14 @@ S('the periodic loop picks up changes on both sides; a second two-way run on eit
     writeTree(other, {});
     const second = await within(20_000, runCli([other, ctx.src, '--once']), 'a one-way run into the two-way source');
     assert.is(second.code, 2);
-    assert.match(second.stderr, /already being synced by process/);
+    assert.match(second.stderr, /^replisync: replica .*src is already being synced by process/);
+    const third = await within(
+      20_000,
+      runCli([ctx.src, other, '--once', '--two-way', '--state-dir', join(ctx.dir, 'st2')]),
+      'a two-way run on the same source',
+    );
+    assert.is(third.code, 2);
+    assert.match(third.stderr, /^replisync: source .*src is already being synced by process/);
   } finally {
     loop.child.kill('SIGTERM');
     assert.is(await within(20_000, loop.exit, 'exit'), 0);

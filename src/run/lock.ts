@@ -100,7 +100,7 @@ const unlinkIfThere = (path: string): void => {
  * or its pid reused by another process) is removed under a short-lived `.break` lock, and
  * only if it is still the very file found stale, so two processes cannot both take it over.
  */
-export function acquireLock(replica: string, dir = defaultLockDir()): Lock {
+export function acquireLock(replica: string, dir = defaultLockDir(), what: 'replica' | 'source' = 'replica'): Lock {
   privateDir(dir);
   const path = join(dir, `${createHash('sha256').update(replica).digest('hex').slice(0, 24)}.lock`);
   const me: Holder = { pid: process.pid, start: processStart(process.pid), replica, since: new Date().toISOString() };
@@ -123,7 +123,7 @@ export function acquireLock(replica: string, dir = defaultLockDir()): Lock {
       const holder = parseHolder(text);
       if (typeof holder === 'object' && isLive(holder)) {
         throw usageError(
-          `replica ${replica} is already being synced by process ${holder.pid} (since ${holder.since}); lock file ${path}`,
+          `${what} ${replica} is already being synced by process ${holder.pid} (since ${holder.since}); lock file ${path}`,
         );
       }
       breakStale(path, text, temp);
@@ -178,8 +178,9 @@ export function lockReplicas(
   if (jobs.every((job) => job.dryRun)) return locks;
   try {
     // A two-way job writes both of its roots.
-    for (const root of jobs.flatMap((job) => (job.twoWay ? [job.replica, job.source] : [job.replica]))) {
-      locks.push(acquireLock(root));
+    for (const job of jobs) {
+      locks.push(acquireLock(job.replica));
+      if (job.twoWay) locks.push(acquireLock(job.source, undefined, 'source'));
     }
   } catch (error) {
     for (const lock of locks) lock.release();
