@@ -94,6 +94,11 @@ test('scanSubtrees lists the dirty subtrees whole and only the way down to them'
       'x:dir',
       'x/y:file',
     ]);
+    assert.equal(
+      paths(['a/b/c/f', 'a/b/other', 'a/sibling', 'missing/one', 'missing/two']),
+      [':dir', 'a:dir', 'a/b:dir', 'a/b/c:dir', 'a/b/c/f:file', 'a/b/other:file', 'a/sibling:file'],
+      'subtrees that share the way down list it once',
+    );
     rmSync(join(dir, 'a/b/c'), { recursive: true });
     assert.equal(paths(['a/b/c']), [':dir', 'a:dir', 'a/b:dir'], 'a subtree that is gone is not in it');
   } finally {

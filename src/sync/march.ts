@@ -1,4 +1,4 @@
-import { comparePaths } from '../tree/order.js';
+import { comparePaths, isBelow } from '../tree/order.js';
 import type { Entry, Snapshot } from '../tree/tree.js';
 
 /**
@@ -10,9 +10,6 @@ export interface Marcher {
   replicaOnly(replica: Entry): boolean | undefined;
   both(source: Entry, replica: Entry): boolean | undefined;
 }
-
-const within = (path: string, dir: string): boolean =>
-  dir === '' ? path !== '' : path.length > dir.length && path.charCodeAt(dir.length) === 47 && path.startsWith(dir);
 
 /** Walks two snapshots side by side in one linear merge: no lookup tables. */
 export function march(source: Snapshot, replica: Snapshot, marcher: Marcher): void {
@@ -29,7 +26,7 @@ export function march(source: Snapshot, replica: Snapshot, marcher: Marcher): vo
     const entry = (order <= 0 ? s : r) as Entry;
     if (order <= 0) i++;
     if (order >= 0) j++;
-    if (skip !== undefined && within(entry.path, skip)) continue;
+    if (skip !== undefined && isBelow(entry.path, skip)) continue;
     skip = undefined;
     const recurse =
       order === 0

@@ -1,5 +1,5 @@
-import { nameOf, parentOf } from '../tree/order.js';
-import { isTempName } from '../tree/temp.js';
+import { parentOf } from '../tree/order.js';
+import { isLeftover } from '../tree/temp.js';
 import type { Entry, Expect, Snapshot } from '../tree/tree.js';
 import { type Change, difference, type EqualOptions, needsHash, type Verdicts } from './equal.js';
 import { LinkGroups } from './links.js';
@@ -169,7 +169,7 @@ export function plan(
       if (cleared.has(parentOf(r.path) ?? '')) {
         cleared.add(r.path);
         result.clear.push({ op: 'delete', entry: r });
-      } else if (r.kind === 'file' && isTempName(nameOf(r.path))) {
+      } else if (isLeftover(r)) {
         result.leftovers.push(r);
         disturb(r.path);
       } else {

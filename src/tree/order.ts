@@ -15,6 +15,10 @@ export function comparePaths(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** Whether `path` lies strictly below the directory `dir` (everything but the root lies below `''`). */
+export const isBelow = (path: string, dir: string): boolean =>
+  dir === '' ? path !== '' : path.length > dir.length && path.charCodeAt(dir.length) === SLASH && path.startsWith(dir);
+
 export const parentOf = (path: string): string | undefined =>
   path === '' ? undefined : path.slice(0, Math.max(0, path.lastIndexOf('/')));
 

@@ -1,3 +1,5 @@
+import { nameOf } from './order.js';
+
 /**
  * Our temporary files: `.<name>.<pid>-<thread>-<n>.replisync-tmp`, beside their final path.
  * The pattern is strict so that clean-up after a crash removes only files we made.
@@ -27,3 +29,7 @@ export function tempName(base: string, pid: number, thread: number, n: number): 
 export function isTempName(name: string): boolean {
   return name.endsWith(SUFFIX) && PATTERN.test(name);
 }
+
+/** A temporary file of ours that a killed run left: removed by the next cycle, never synced. */
+export const isLeftover = (entry: { readonly path: string; readonly kind: string }): boolean =>
+  entry.kind === 'file' && isTempName(nameOf(entry.path));

@@ -3,6 +3,10 @@ import type { Failure } from '../errors.js';
 /** What a path is. `special` covers FIFOs, sockets and devices, which are never opened. */
 export type Kind = 'file' | 'dir' | 'symlink' | 'special';
 
+/** The kind of what `lstat` saw. */
+export const kindOf = (stat: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): Kind =>
+  stat.isFile() ? 'file' : stat.isDirectory() ? 'dir' : stat.isSymbolicLink() ? 'symlink' : 'special';
+
 /** One path of a tree as `lstat` saw it; symlinks are never followed. */
 export interface Entry {
   /** Relative to the tree's root, `/`-separated; the root itself is `''`. */

@@ -1,12 +1,9 @@
-import { comparePaths, parentOf } from '../tree/order.js';
+import { comparePaths, isBelow, parentOf } from '../tree/order.js';
 
 /** How many dirty entries of one directory make the directory itself dirty (one listing instead of many lstats). */
 export const COLLAPSE = 32;
 /** Past this many dirty subtrees, a full cycle is cheaper and safer than a targeted one. */
 export const FULL = 2000;
-
-const within = (path: string, dir: string): boolean =>
-  dir === '' || (path.length > dir.length && path.charCodeAt(dir.length) === 47 && path.startsWith(dir));
 
 /**
  * The subtrees a targeted cycle walks for a set of dirty paths (relative, `/`-separated): none
@@ -22,7 +19,7 @@ export function dirtyRoots(paths: Iterable<string>): string[] | 'full' {
     const kept: string[] = [];
     for (const path of roots) {
       const last = kept[kept.length - 1];
-      if (last === undefined || !within(path, last)) kept.push(path);
+      if (last === undefined || !isBelow(path, last)) kept.push(path);
     }
     const perParent = new Map<string, number>();
     for (const path of kept) {

@@ -1,5 +1,5 @@
 import { sameMtime } from '../../tree/mtime.js';
-import { comparePaths, parentOf } from '../../tree/order.js';
+import { comparePaths, isBelow, parentOf } from '../../tree/order.js';
 import type { Entry, Snapshot } from '../../tree/tree.js';
 import type { Verdicts } from '../equal.js';
 import type { Synced } from './state.js';
@@ -183,9 +183,6 @@ function conflict(
   return { do: 'copy', to: otherSide(winner), why: 'conflict' };
 }
 
-const within = (path: string, dir: string): boolean =>
-  dir === '' || path === dir || (path.startsWith(dir) && path.charCodeAt(dir.length) === 47);
-
 /** Whether the path exists on both sides after the cycle (or may, where it is not known). */
 const stays = (d: Decision): boolean => d.do !== 'delete' && d.do !== 'drop';
 
@@ -209,7 +206,7 @@ export function reconcile(
     return !free;
   };
   const decisions = table.map((row) =>
-    unreadable.length > 0 && unreadable.some((dir) => within(row.path, dir))
+    unreadable.length > 0 && unreadable.some((dir) => row.path === dir || isBelow(row.path, dir))
       ? KEEP
       : !row.changedSource &&
           !row.changedReplica &&

@@ -1,5 +1,5 @@
-import { nameOf, parentOf } from '../../tree/order.js';
-import { isTempName } from '../../tree/temp.js';
+import { parentOf } from '../../tree/order.js';
+import { isLeftover } from '../../tree/temp.js';
 import type { Entry, Snapshot } from '../../tree/tree.js';
 import type { Synced } from './state.js';
 
@@ -24,6 +24,5 @@ export function split(records: readonly Synced[], roots: readonly string[] | und
   return [mine, others];
 }
 
-const isLeftover = (e: Entry): boolean => e.kind === 'file' && isTempName(nameOf(e.path));
 export const leftoversOf = (s: Snapshot): Entry[] => s.entries.filter(isLeftover);
 export const withoutLeftovers = (s: Snapshot): Snapshot => ({ ...s, entries: s.entries.filter((e) => !isLeftover(e)) });

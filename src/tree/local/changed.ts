@@ -1,16 +1,13 @@
 import type { Stats } from 'node:fs';
 import { failureOf } from '../../errors.js';
 import { sameMtime } from '../mtime.js';
-import type { Expect, Kind, OpResult } from '../tree.js';
+import { type Expect, kindOf, type OpResult } from '../tree.js';
 
 /** The entry being copied is not what the scan saw (see `OpResult` `changed`). */
 export class SourceChanged extends Error {}
 
 /** The path being written is not what the plan saw (see `Expect`). */
 export class TargetChanged extends Error {}
-
-const kindOf = (stat: Stats): Kind =>
-  stat.isFile() ? 'file' : stat.isDirectory() ? 'dir' : stat.isSymbolicLink() ? 'symlink' : 'special';
 
 /** Throws `TargetChanged` unless `there` (an lstat, undefined when absent) is what `expect` says. */
 export function checkExpected(there: Stats | undefined, expect: Expect | undefined): void {

@@ -33,27 +33,36 @@ export function scanSubtrees(
       return sink.snapshot(root);
     }
     const ways = new Map<string, Map<string, Entry>>([['', new Map()]]);
+    const deadEnds = new Set<string>();
     for (const sub of roots) {
       if (isStopped(stop)) break;
       const names = sub.split('/');
       for (let depth = 1; depth <= names.length; depth++) {
         const path = names.slice(0, depth).join('/');
         const parent = parentOf(path) ?? '';
-        let entry: Entry | undefined;
-        try {
-          const abs = `${root}/${path}`;
-          const stat = lstatSync(fsPath(abs), { throwIfNoEntry: false });
-          if (stat === undefined || exclude?.(path, stat.isDirectory())) break;
-          entry = entryOf(path, stat, fsPath(abs));
-          if (stat.isDirectory()) seen.set(path, stat);
-        } catch (error) {
-          // What cannot be seen is unknown, not absent: nothing below the parent is removed.
-          sink.unreadable.push(failureOf(parent, error));
-          break;
+        // Subtrees that share a way down lstat each step of it once.
+        let entry = ways.get(parent)?.get(path);
+        if (entry === undefined) {
+          if (deadEnds.has(path)) break;
+          try {
+            const abs = `${root}/${path}`;
+            const stat = lstatSync(fsPath(abs), { throwIfNoEntry: false });
+            if (stat === undefined || exclude?.(path, stat.isDirectory())) {
+              deadEnds.add(path);
+              break;
+            }
+            entry = entryOf(path, stat, fsPath(abs));
+            if (stat.isDirectory()) seen.set(path, stat);
+          } catch (error) {
+            // What cannot be seen is unknown, not absent: nothing below the parent is removed.
+            sink.unreadable.push(failureOf(parent, error));
+            deadEnds.add(path);
+            break;
+          }
+          const way = ways.get(parent) ?? new Map<string, Entry>();
+          ways.set(parent, way);
+          way.set(path, entry);
         }
-        const way = ways.get(parent) ?? new Map<string, Entry>();
-        ways.set(parent, way);
-        way.set(path, entry);
         if (entry.kind !== 'dir') break;
         if (depth === names.length) walkBelow(root, path, exclude, sink, seen, stop);
       }

@@ -3,15 +3,12 @@ import { setImmediate } from 'node:timers/promises';
 import { errnoCode, type Failure, failureOf } from '../../errors.js';
 import { compileExcludes, type Exclude } from '../filter.js';
 import { encodeName, fsPath, hasRawBytes } from '../names.js';
-import { type Entry, isStopped, type Kind, type Snapshot, type StopFlag } from '../tree.js';
+import { type Entry, isStopped, kindOf, type Snapshot, type StopFlag } from '../tree.js';
 import { ColumnSink, type EncodedListings, ListingSink, type Sink } from './columns.js';
 import { fdPath, readLink, readRawNames } from './dirs.js';
 import { Seen } from './seen.js';
 import { backOpen, claimBack, claimFront, closeFront, type WalkShare } from './split-walk.js';
 import type { WalkTask } from './tasks.js';
-
-const kindOf = (stat: Stats): Kind =>
-  stat.isFile() ? 'file' : stat.isDirectory() ? 'dir' : stat.isSymbolicLink() ? 'symlink' : 'special';
 
 export function entryOf(path: string, stat: Stats, abs: string | Buffer): Entry {
   const kind = kindOf(stat);
