@@ -1,4 +1,4 @@
-import { closeSync, openSync, type Stats } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { fsPath } from '../names.js';
 import { nameOf, parentOf } from '../order.js';
 import { inDir, O_DIR } from './dirs.js';
@@ -21,10 +21,10 @@ export class Seen {
 
   constructor(readonly oneFileSystem = false) {}
 
-  set(dir: string, stat: Stats): void {
+  set(dir: string, stat: { readonly dev: number; readonly ino: number }): void {
     if (dir === '') this.#rootDev = stat.dev;
     if (this.oneFileSystem && dir !== '' && stat.dev !== this.#rootDev) this.#mounts.add(dir);
-    else this.#identity.set(dir, stat);
+    else this.#identity.set(dir, { dev: stat.dev, ino: stat.ino });
   }
 
   /** A mount point under `--one-file-system`: listed as an empty directory, never entered. */

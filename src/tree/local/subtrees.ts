@@ -1,10 +1,10 @@
-import { lstatSync } from 'node:fs';
 import { failureOf } from '../../errors.js';
 import type { Exclude } from '../filter.js';
 import { fsPath } from '../names.js';
 import { comparePaths, parentOf } from '../order.js';
 import { type Entry, isStopped, type Snapshot, type StopFlag } from '../tree.js';
 import { ListingSink } from './columns.js';
+import { lstatOf } from './lstat.js';
 import { Seen } from './seen.js';
 import { entryOf, list, rootEntry } from './walk.js';
 
@@ -46,13 +46,13 @@ export function scanSubtrees(
           if (deadEnds.has(path)) break;
           try {
             const abs = `${root}/${path}`;
-            const stat = lstatSync(fsPath(abs), { throwIfNoEntry: false });
-            if (stat === undefined || exclude?.(path, stat.isDirectory())) {
+            const stat = lstatOf(fsPath(abs));
+            if (stat === undefined || exclude?.(path, stat.kind === 'dir')) {
               deadEnds.add(path);
               break;
             }
             entry = entryOf(path, stat, fsPath(abs));
-            if (stat.isDirectory()) seen.set(path, stat);
+            if (stat.kind === 'dir') seen.set(path, stat);
           } catch (error) {
             // What cannot be seen is unknown, not absent: nothing below the parent is removed.
             sink.unreadable.push(failureOf(parent, error));

@@ -1,17 +1,18 @@
-import { closeSync, fstatSync, lstatSync, readdirSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, readdirSync } from 'node:fs';
 import { setImmediate } from 'node:timers/promises';
 import { errnoCode, type Failure, failureOf } from '../../errors.js';
 import { compileExcludes, type Exclude } from '../filter.js';
 import { encodeName, fsPath, hasRawBytes } from '../names.js';
-import { type Entry, isStopped, kindOf, type Snapshot, type StopFlag } from '../tree.js';
+import { type Entry, isStopped, type Snapshot, type StopFlag } from '../tree.js';
 import { ColumnSink, type EncodedListings, ListingSink, type Sink } from './columns.js';
 import { fdPath, readLink, readRawNames } from './dirs.js';
+import { type Lstat, lstatOf } from './lstat.js';
 import { Seen } from './seen.js';
 import { backOpen, claimBack, claimFront, closeFront, type WalkShare } from './split-walk.js';
 import type { WalkTask } from './tasks.js';
 
-export function entryOf(path: string, stat: Stats, abs: string | Buffer): Entry {
-  const kind = kindOf(stat);
+export function entryOf(path: string, stat: Lstat, abs: string | Buffer): Entry {
+  const { kind } = stat;
   const entry: Entry = {
     path,
     kind,
@@ -34,8 +35,8 @@ const DEEP = 1024;
 
 /** The root's own entry; undefined when it does not exist (a replica not created yet). */
 export function rootEntry(root: string, seen: Seen): Entry | undefined {
-  const stat = lstatSync(root, { throwIfNoEntry: false });
-  if (stat?.isDirectory()) seen.set('', stat);
+  const stat = lstatOf(root);
+  if (stat?.kind === 'dir') seen.set('', stat);
   return stat && entryOf('', stat, root);
 }
 
@@ -97,7 +98,7 @@ export function list(
   } finally {
     if (fd !== undefined && !kept) closeSync(fd);
   }
-  const after = byPath ? lstatSync(fsPath(abs), { throwIfNoEntry: false }) : undefined;
+  const after = byPath ? lstatOf(fsPath(abs)) : undefined;
   if (byPath && expected !== undefined && (after?.dev !== expected.dev || after?.ino !== expected.ino)) {
     for (const entry of entries) seen.forget(entry.path);
     failures.push(swapped(dir));
@@ -123,11 +124,11 @@ function listChildren(
     const childRel = dir === '' ? name : `${dir}/${name}`;
     try {
       // Undefined means it vanished since readdir: absent, not an error.
-      const stat = lstatSync(childAbs, { throwIfNoEntry: false });
+      const stat = lstatOf(childAbs);
       if (stat === undefined && !raw && name.includes('\uFFFD')) return undefined;
-      if (stat && (exclude === undefined || !exclude(childRel, stat.isDirectory()))) {
+      if (stat && (exclude === undefined || !exclude(childRel, stat.kind === 'dir'))) {
         entries.push(entryOf(childRel, stat, childAbs));
-        if (stat.isDirectory()) seen.set(childRel, stat);
+        if (stat.kind === 'dir') seen.set(childRel, stat);
       }
     } catch (error) {
       failures.push(failureOf(childRel, error));
