@@ -11,7 +11,7 @@ import { changeBothSides, freshPair, type Pair, twoWayTools } from './two-way.js
  * Whole-process comparison, in one run: replisync --once against rsync -a --delete (and
  * cp -a for initial copies), alternating the tools run by run, quoting medians, ratios to
  * rsync and peak RSS (GNU time). Usage:
- *   node dist/bench/compare.js --tree many-small --runs 5 [--dir /data/bench] [--scenarios initial,noop,change,checksum]
+ *   node dist/bench/compare.js --tree many-small --runs 5 [--dir /data/bench] [--scenarios initial,noop,change,checksum] [--cold]
  * Two-way scenarios (two-way-initial, two-way-noop, two-way-change) compare replisync --two-way
  * with unison -batch and rclone bisync, each on a pair of its own; ratios there are to rclone bisync.
  */
@@ -25,6 +25,8 @@ const { values } = parseArgs({
     workers: { type: 'string' },
     // Another build's CLI (e.g. a copy of an older build's dist/bin/replisync.js, or dist/src/cli/main.js before the bundle), run beside this one.
     baseline: { type: 'string' },
+    // Drop the page cache before every run (root only): what a first sync after boot or a nightly --checksum pays.
+    cold: { type: 'boolean', default: false },
   },
 });
 const tree = values.tree as TreeName;
@@ -99,6 +101,23 @@ function timed(argv: string[], env?: NodeJS.ProcessEnv): Sample {
   };
 }
 
+/**
+ * Before a timed run: with --cold, nothing cached; otherwise the contents the run may read are
+ * cached. rclone drops what it read from the page cache (fadvise DONTNEED), so without this
+ * the tool run after it reads the source from disk.
+ */
+function prepareCache(dirs: readonly string[], readsContents: boolean): void {
+  if (values.cold) {
+    execFileSync('sync');
+    try {
+      writeFileSync('/proc/sys/vm/drop_caches', '3\n');
+    } catch (error) {
+      throw new Error(`--cold drops the page cache and needs root: ${(error as Error).message}`);
+    }
+  } else if (readsContents)
+    execFileSync('sh', ['-c', 'find "$@" -type f -print0 | xargs -0 -r cat > /dev/null', 'sh', ...dirs]);
+}
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -109,7 +128,7 @@ ensureTree(values.dir, tree);
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${execFileSync('rsync', ['--version'], { encoding: 'utf8' }).split('\n')[0]}`;
 process.stdout.write(
-  `tree ${tree} (${SHAPES[tree].files} files) in ${base}; ${runs} runs per tool, alternating; ${machine}\n\n`,
+  `tree ${tree} (${SHAPES[tree].files} files) in ${base}; ${runs} runs per tool, alternating, ${values.cold ? 'page cache dropped' : 'contents cached'} before each run; ${machine}\n\n`,
 );
 process.stdout.write(
   '| scenario | tool | median s | × rsync (two-way: × rclone bisync) | CPU s (user + sys) | peak RSS MB |\n| --- | --- | --- | --- | --- | --- |\n',
@@ -148,6 +167,7 @@ function twoWay(scenario: 'initial' | 'noop' | 'change'): void {
       // The one-way reference changes only its source, as a one-way user would.
       else if (scenario === 'change')
         changeBothSides(pairs[i] as Pair, tree, ++round, tools[i]?.name.includes('one-way') === true);
+      prepareCache([(pairs[i] as Pair).a, (pairs[i] as Pair).b], scenario !== 'noop');
       samples[i]?.push(run(i, scenario === 'initial'));
     });
   }
@@ -183,6 +203,7 @@ for (const scenario of values.scenarios.split(',') as (Scenario | `two-way-${'in
         execFileSync('rm', ['-rf', replica]);
         mkdirSync(replica, { recursive: true });
       }
+      prepareCache(scenario === 'initial' ? [source] : [source, replica], scenario !== 'noop');
       samples[i]?.push(timed(tool.command(replica)));
     });
   }
