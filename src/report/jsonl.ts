@@ -29,9 +29,9 @@ export interface ReportLine {
 export function toReportLine(job: string, dryRun: boolean, r: CycleReport): ReportLine {
   return {
     job,
-    start: r.started.toISOString(),
-    end: new Date(r.started.getTime() + r.durationMs).toISOString(),
-    durationMs: Math.round(r.durationMs),
+    start: r.start,
+    end: r.end,
+    durationMs: r.durationMs,
     dryRun,
     stopped: r.stopped,
     scanned: r.scanned,

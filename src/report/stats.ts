@@ -25,7 +25,7 @@ export class JobStats {
     this.bytes += r.bytes;
     this.#totalMs += r.durationMs;
     this.#maxMs = Math.max(this.#maxMs, r.durationMs);
-    if (r.failed === 0) this.#lastSuccess = new Date(r.started.getTime() + r.durationMs);
+    if (r.failed === 0) this.#lastSuccess = new Date(r.end);
   }
 
   /** One line: `stats: 12 cycles, 40 created, …, mean 1.20s, max 3.40s, last success 2026-…` (the job's tag names it). */

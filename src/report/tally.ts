@@ -42,15 +42,37 @@ export interface TwoWayCounts {
   readonly conflicts: number;
 }
 
-export interface CycleReport extends Outcome {
+export interface CycleReport extends Outcome, CycleTime {
   /** Entries found in the source. */
   readonly scanned: number;
   /** A targeted cycle (watch mode): how many dirty subtrees it walked. */
   readonly watched?: number;
   /** Set for a two-way cycle: the totals above are both directions together. */
   readonly twoWay?: TwoWayCounts;
-  readonly started: Date;
+}
+
+/** When a cycle ran, as `--report` writes it: ISO times, whole milliseconds between them. */
+export interface CycleTime {
+  readonly start: string;
+  readonly end: string;
   readonly durationMs: number;
+}
+
+/** Started with the cycle; `timing()` at its end. */
+export function cycleClock(): { readonly startedAt: Date; timing(): CycleTime } {
+  const startedAt = new Date();
+  const started = performance.now();
+  return {
+    startedAt,
+    timing: () => {
+      const durationMs = Math.round(performance.now() - started);
+      return {
+        start: startedAt.toISOString(),
+        end: new Date(startedAt.getTime() + durationMs).toISOString(),
+        durationMs,
+      };
+    },
+  };
 }
 
 export const emptyOutcome = (): Outcome => ({

@@ -3,7 +3,15 @@ import type { Failure } from '../errors.js';
 import type { Itemizing } from '../report/itemize.js';
 import { type Logger, warnOnce } from '../report/log.js';
 import type { Progress } from '../report/progress.js';
-import { bytesOf, type CycleReport, emptyOutcome, type Outcome, recordFailure, tally } from '../report/tally.js';
+import {
+  bytesOf,
+  type CycleReport,
+  cycleClock,
+  emptyOutcome,
+  type Outcome,
+  recordFailure,
+  tally,
+} from '../report/tally.js';
 import { showPath, summarize } from '../report/text.js';
 import { backupStamp } from '../tree/backup-folder.js';
 import { compileExcludes } from '../tree/filter.js';
@@ -202,8 +210,7 @@ export async function runSync(
   progress?: { job: string; bar: Progress },
   only?: readonly string[],
 ): Promise<CycleReport> {
-  const startedAt = new Date();
-  const started = performance.now();
+  const clock = cycleClock();
   const planned = await planSync(trees, options, log, stop, only, progress);
   const { plan: toRun, withheld } =
     options.maxDelete === undefined
@@ -237,7 +244,7 @@ export async function runSync(
         keepsExcluded: options.exclude.length > 0 && !options.deleteExcluded,
         owners: keepsOwners(trees, options),
         itemize: itemizing(trees, options),
-        backup: options.backupDir === undefined ? undefined : join(options.backupDir, backupStamp(startedAt)),
+        backup: options.backupDir === undefined ? undefined : join(options.backupDir, backupStamp(clock.startedAt)),
         onProgress: bar && ((n, b) => bar.advance(n, b)),
       });
     } finally {
@@ -250,8 +257,7 @@ export async function runSync(
     ...outcome,
     stopped: outcome.stopped || planned.stopped,
     scanned: planned.scanned,
-    started: startedAt,
-    durationMs: performance.now() - started,
+    ...clock.timing(),
     ...(only === undefined ? {} : { watched: only.length }),
   };
   // A targeted cycle that found nothing to do is not worth a line.

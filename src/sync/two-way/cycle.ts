@@ -2,7 +2,16 @@ import { join } from 'node:path';
 import { ReplisyncError } from '../../errors.js';
 import { type Logger, warnOnce } from '../../report/log.js';
 import type { Progress } from '../../report/progress.js';
-import { bytesOf, type CycleReport, emptyOutcome, type Outcome, recordFailure, tally } from '../../report/tally.js';
+import {
+  bytesOf,
+  type CycleReport,
+  type CycleTime,
+  cycleClock,
+  emptyOutcome,
+  type Outcome,
+  recordFailure,
+  tally,
+} from '../../report/tally.js';
 import { showPath, summarize } from '../../report/text.js';
 import { backupStamp } from '../../tree/backup-folder.js';
 import { comparePaths } from '../../tree/order.js';
@@ -41,8 +50,8 @@ export async function runTwoWay(
   progress?: { job: string; bar: Progress },
   only?: readonly string[],
 ): Promise<CycleReport> {
-  const startedAt = new Date();
-  const started = performance.now();
+  const clock = cycleClock();
+  const { startedAt } = clock;
   const state = options.resync ? undefined : store.load();
   // A targeted cycle needs a state to compare its part with; without one the cycle is full.
   const targeted = state === undefined ? undefined : only;
@@ -51,8 +60,7 @@ export async function runTwoWay(
     ...emptyOutcome(),
     stopped: true,
     scanned: 0,
-    started: startedAt,
-    durationMs: performance.now() - started,
+    ...clock.timing(),
   });
   if (isStopped(stop)) return stoppedEarly();
   if (a.entries[0]?.kind !== 'dir') {
@@ -200,8 +208,7 @@ export async function runTwoWay(
   return report(outcomes, failures, withheld > 0 ? maxDeleteError : undefined, planned.conflicts.length, {
     watched: targeted?.length,
     scanned: a.entries.length,
-    started: startedAt,
-    durationMs: performance.now() - started,
+    time: clock.timing(),
     dryRun: options.dryRun,
     log,
   });
@@ -224,7 +231,7 @@ function report(
   failures: readonly { path: string; code: string | undefined; cause: string }[],
   maxDeleteError: string | undefined,
   conflicts: number,
-  at: { watched: number | undefined; scanned: number; started: Date; durationMs: number; dryRun: boolean; log: Logger },
+  at: { watched: number | undefined; scanned: number; time: CycleTime; dryRun: boolean; log: Logger },
 ): CycleReport {
   const { source: s, replica: r } = outcomes;
   const outcome: Outcome = {
@@ -244,8 +251,7 @@ function report(
   const result: CycleReport = {
     ...outcome,
     scanned: at.scanned,
-    started: at.started,
-    durationMs: at.durationMs,
+    ...at.time,
     twoWay: { toReplica: counts(r), toSource: counts(s), conflicts },
     ...(at.watched === undefined ? {} : { watched: at.watched }),
   };
