@@ -46,7 +46,8 @@ export async function watchTree(
   onPaths: (paths: string[]) => void,
   onError: (message: string) => void,
 ): Promise<Watch> {
-  const { subscribe } = await import('@parcel/watcher');
+  // The package is CommonJS: its exports are the default export, bundled or not.
+  const { subscribe } = (await import('@parcel/watcher')).default;
   const excluded = compileExcludes(exclude);
   const subscription = await subscribe(
     root,
