@@ -309,7 +309,7 @@ Sync(
 );
 
 Sync('copies in several batches over two threads all land', async ({ src, rep }) => {
-  // 800 files: four batches of up to 256, worth two threads (see WorkerPool.threadsFor).
+  // 800 files: worth two threads (see WorkerPool.threadsFor), each with several batches.
   writeTree(src, {
     ...Object.fromEntries(Array.from({ length: 800 }, (_, i) => [`d${i % 9}/s${i % 2}/f${i}`, `${i}`])),
     'e/f/g': null,

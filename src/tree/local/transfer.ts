@@ -8,10 +8,18 @@ const BATCH_BYTES = 16 * 1024 * 1024;
 const BATCH_JOBS = 256;
 /**
  * Rough single-thread costs here, to decide how many threads a transfer is worth: per op
- * (temp file, chmod, utimes, rename) and per byte copied.
+ * (temp file, chmod, utimes, rename; a rename over an old file costs most, as ext4 then starts
+ * writing the new one out) and per byte copied.
  */
-const OP_MS = 0.1;
+const OP_MS = 0.3;
 const BYTES_PER_MS = 1.5e6;
+
+/**
+ * At most how many jobs go in one batch: small enough that each lane has a second batch to run
+ * while the coordinator reports its first, so no thread idles while another has work queued.
+ */
+export const jobsPerBatch = (jobs: number, lanes: number): number =>
+  Math.max(1, Math.min(BATCH_JOBS, Math.ceil(jobs / (2 * lanes))));
 
 const bytesOf = (op: Op): number => (op.op === 'put' ? op.entry.size : 0);
 
@@ -66,7 +74,9 @@ export async function transfer(
   onResult: (index: number, result: OpResult) => void,
 ): Promise<void> {
   const indexed = ops.map((op, index) => ({ op, index }));
-  const groups = batches(indexed, (o) => bytesOf(o.op), BATCH_BYTES, BATCH_JOBS);
+  const bytes = ops.reduce((sum, op) => sum + bytesOf(op), 0);
+  const threads = pool.threadsFor(ops.length * OP_MS + bytes / BYTES_PER_MS);
+  const groups = batches(indexed, (o) => bytesOf(o.op), BATCH_BYTES, jobsPerBatch(ops.length, threads));
   const send = (group: typeof indexed): Promise<OpResult[]> =>
     pool.copy({
       sourceRoot,
@@ -75,7 +85,6 @@ export async function transfer(
       backup: control.backup,
       stop: control.stop,
     });
-  const bytes = ops.reduce((sum, op) => sum + bytesOf(op), 0);
   let next = 0;
   const take = (): typeof indexed | undefined => (control.halted() ? undefined : groups[next++]);
   const lane = async (): Promise<void> => {
@@ -93,7 +102,6 @@ export async function transfer(
       });
     }
   };
-  const lanes = Math.min(pool.threadsFor(ops.length * OP_MS + bytes / BYTES_PER_MS), groups.length);
-  await Promise.all(Array.from({ length: lanes }, lane));
+  await Promise.all(Array.from({ length: Math.min(threads, groups.length) }, lane));
   for (const group of groups.slice(next)) for (const o of group) onResult(o.index, { ok: 'skipped' });
 }
