@@ -42,17 +42,22 @@ export class WorkerPool {
   ) {
     // One thread up front (it walks the replica, then helps with the source); the others
     // start when hashing or copying queues work, so a cycle with nothing to transfer does not
-    // pay for booting them.
+    // pay for booting them. Up to as many again only while hashing waits on the disk (`readers`).
     this.#piscina = new (loadPiscina())({
       filename: SCAN,
       minThreads: 1,
-      maxThreads: threads,
+      maxThreads: threads * 2,
       idleTimeout: 30_000,
       resourceLimits: { maxYoungGenerationSizeMb: 6 },
       execArgv: [...THREAD_EXEC_ARGV],
     });
     // Without a listener a worker that fails to start crashes the process.
     this.#piscina.on('error', onError);
+  }
+
+  /** How many threads hashing may use while its reads wait on the disk (blocked threads use no CPU). */
+  get readers(): number {
+    return this.threads * 2;
   }
 
   /** How many threads to give work that would take about `ms` on one: those already running, plus one per boot time it would save. */

@@ -1,5 +1,6 @@
 import { encodeName, hasRawBytes } from '../names.js';
 import type { CompareOptions, Comparison, Entry } from '../tree.js';
+import { runLanes } from './io-lanes.js';
 import type { WorkerPool } from './pool.js';
 import type { HashTask } from './tasks.js';
 
@@ -86,7 +87,12 @@ export async function compareContents(
   });
   const threads = Math.min(pool.threadsFor(count * PAIR_MS + bytes / BYTES_PER_MS), count);
   const poll = options.onProgress && progressPoll(task, count, options.onProgress);
-  const failures = await Promise.all(Array.from({ length: threads }, () => pool.hash(task)))
+  const failures = await runLanes(
+    threads,
+    Math.min(pool.readers, count),
+    () => Atomics.load(task.next, 0) < count,
+    () => pool.hash(task),
+  )
     .then((f) => f.flat())
     .finally(() => clearInterval(poll));
   const unreadable = new Map(failures.map((f) => [f.failure.path, f.failure.cause]));
