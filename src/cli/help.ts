@@ -54,6 +54,6 @@ function describeCli(version: string): ReturnType<typeof cac> {
   return cli;
 }
 
-/** Prints `--help` or `--version` as cac does for the default command. */
-export const printHelp = (version: string, flag: '--help' | '--version'): void =>
-  void describeCli(version).parse(['node', 'replisync', flag], { run: false });
+/** Prints `--help` as cac does for the default command. */
+export const printHelp = (version: string): void =>
+  void describeCli(version).parse(['node', 'replisync', '--help'], { run: false });

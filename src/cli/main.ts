@@ -1,5 +1,3 @@
-#!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EXIT, ReplisyncError } from '../errors.js';
 import type { Logger, RunLogger } from '../report/log.js';
@@ -8,15 +6,10 @@ import { makeDirs } from '../tree/local/makedirs.js';
 import type { WorkerPool } from '../tree/local/pool.js';
 import { parseCommandLine } from './args.js';
 import type { ResolvedOptions } from './resolve.js';
+import { version, versionLine } from './version.js';
 
 /** A second identical signal within this long of the first is the same request, not a hurry. */
 const SAME_SIGNAL_MS = 500;
-
-/** Set by the bundler: this file is then `dist/bin/replisync.js`. */
-declare const __BUNDLED__: boolean | undefined;
-const PACKAGE = typeof __BUNDLED__ === 'boolean' ? '../../package.json' : '../../../package.json';
-const version = (): string =>
-  (JSON.parse(readFileSync(new URL(PACKAGE, import.meta.url), 'utf8')) as { version: string }).version;
 
 async function openLogger(options: ResolvedOptions, bar: Progress | undefined): Promise<RunLogger> {
   const { createRunLogger } = await import('../report/log.js');
@@ -34,8 +27,8 @@ async function openLogger(options: ResolvedOptions, bar: Progress | undefined): 
 async function main(argv: string[]): Promise<number> {
   const line = parseCommandLine(argv);
   if (line.kind !== 'run') {
-    const { printHelp } = await import('./help.js');
-    printHelp(version(), `--${line.kind}`);
+    if (line.kind === 'version') process.stdout.write(versionLine());
+    else (await import('./help.js')).printHelp(version());
     return EXIT.ok;
   }
   // Loaded only for a run (as is the rest below): --help and --version load little more than this file.
