@@ -31,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
     else (await import('./help.js')).printHelp(version());
     return EXIT.ok;
   }
-  // Loaded only for a run (as is the rest below): --help and --version load little more than this file.
+  // Loaded only for a run (as is the rest below): --help loads little more than this file.
   const [{ resolveOptions }, { lockReplicas }] = await Promise.all([import('./resolve.js'), import('../run/lock.js')]);
   const options = resolveOptions(line.options);
   const locks = lockReplicas(options.jobs);
