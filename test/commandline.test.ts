@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -192,7 +192,6 @@ C(
   async ({ dir, a, d }) => {
     const stats = await runCli([a, d, '--once', '--stats']);
     assert.match(stats.stdout, /stats: 1 cycles, 1 created, \d+ updated, 1 deleted, 0 failed/, stats.stdout);
-    const { spawnSync } = await import('node:child_process');
     const run = (extra: string[], replica: string): string =>
       spawnSync(process.execPath, [CLI, a, join(dir, replica), '--once', ...extra], {
         encoding: 'utf8',
@@ -206,6 +205,18 @@ C(
     assert.match(both.stderr, /--progress and --no-progress cannot be used together/);
   },
 );
+
+C('node started with flags a thread may not take (--max-old-space-size, --title) still syncs', ({ dir, a }) => {
+  const replica = join(dir, 'flags');
+  const run = spawnSync(
+    process.execPath,
+    ['--max-old-space-size=4096', '--title=replisync-test', '--no-warnings', CLI, a, replica, '--once'],
+    { encoding: 'utf8', timeout: 30_000 },
+  );
+  assert.is(run.status, 0, run.stderr);
+  assert.is(run.stderr, '');
+  assert.is(rsyncDiff(a, replica), '');
+});
 
 C.run();
 

@@ -24,7 +24,8 @@ const BOOT_MS = 40;
  * 7 runs out of 10. Without require() of ES modules piscina falls back to import(), which a
  * termination interrupts cleanly (no abort in 8 such runs).
  */
-export const THREAD_EXEC_ARGV: readonly string[] = [...process.execArgv, '--no-experimental-require-module'];
+const OWN_EXEC_ARGV = ['--no-experimental-require-module'];
+export const THREAD_EXEC_ARGV: readonly string[] = [...process.execArgv, ...OWN_EXEC_ARGV];
 
 /** Piscina, required on first use: a run that makes no pool (`--help`, `--version`) never loads it. */
 const loadPiscina = (): typeof Piscina =>
@@ -43,14 +44,23 @@ export class WorkerPool {
     // One thread up front (it walks the replica, then helps with the source); the others
     // start when hashing or copying queues work, so a cycle with nothing to transfer does not
     // pay for booting them. Up to as many again only while hashing waits on the disk (`readers`).
-    this.#piscina = new (loadPiscina())({
+    const Pool = loadPiscina();
+    const options = {
       filename: SCAN,
       minThreads: 1,
       maxThreads: threads * 2,
       idleTimeout: 30_000,
       resourceLimits: { maxYoungGenerationSizeMb: 6 },
-      execArgv: [...THREAD_EXEC_ARGV],
-    });
+    };
+    try {
+      this.#piscina = new Pool({ ...options, execArgv: [...THREAD_EXEC_ARGV] });
+    } catch (error) {
+      // Node was started with flags a thread may not take (V8's, such as --max-old-space-size,
+      // which apply to every thread anyway, or the process's own, such as --title): the
+      // threads start without the caller's flags.
+      if ((error as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
+      this.#piscina = new Pool({ ...options, execArgv: OWN_EXEC_ARGV });
+    }
     // Without a listener a worker that fails to start crashes the process.
     this.#piscina.on('error', onError);
   }
