@@ -129,6 +129,37 @@ S('--conflict newer with --backup-dir: the older version goes to the backup, not
   assert.is(readFileSync(join(backup, cycle ?? '', 'replica', 'f'), 'utf8'), 'older replica edit');
 });
 
+S('--conflict replica: the replica version wins on both sides, the source edit is not kept', async (ctx) => {
+  writeTree(ctx.src, { f: 'v1' });
+  await twoWay(ctx);
+  put(join(ctx.rep, 'f'), 'older replica edit');
+  put(join(ctx.src, 'f'), 'newer source edit');
+  const r = await twoWay(ctx, { conflict: 'replica' });
+  assert.is(r.twoWay?.conflicts, 1);
+  assert.equal(ops(r.lines), ['update file f (content) → source']);
+  for (const root of [ctx.src, ctx.rep]) {
+    assert.equal(readdirSync(root), ['f']);
+    assert.is(readFileSync(join(root, 'f'), 'utf8'), 'older replica edit');
+  }
+  assert.is(same(ctx), '');
+});
+
+S('--log-format json: each two-way operation names the side it wrote', async (ctx) => {
+  writeTree(ctx.src, { a: 'a' });
+  assert.is((await cli(ctx)).code, 0);
+  put(join(ctx.rep, 'b'), 'new on the replica');
+  const r = await cli(ctx, '--log-format', 'json');
+  assert.is(r.code, 0, r.stderr);
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.equal(
+    lines.filter((l) => l.op !== undefined).map(({ op, kind, path, to }) => ({ op, kind, path, to })),
+    [{ op: 'create', kind: 'file', path: 'b', to: 'source' }],
+  );
+});
+
 S(
   'first run: the union, nothing deleted, differing files kept both; a dry run changes neither side nor the state',
   async (ctx) => {
