@@ -206,17 +206,28 @@ C(
   },
 );
 
-C('node started with flags a thread may not take (--max-old-space-size, --title) still syncs', ({ dir, a }) => {
-  const replica = join(dir, 'flags');
-  const run = spawnSync(
-    process.execPath,
-    ['--max-old-space-size=4096', '--title=replisync-test', '--no-warnings', CLI, a, replica, '--once'],
-    { encoding: 'utf8', timeout: 30_000 },
-  );
-  assert.is(run.status, 0, run.stderr);
-  assert.is(run.stderr, '');
-  assert.is(rsyncDiff(a, replica), '');
-});
+C(
+  'node started with flags a thread may not take (--max-old-space-size, --title), or warning of pending deprecations, still syncs quietly',
+  ({ dir, a }) => {
+    const replica = join(dir, 'flags');
+    const run = spawnSync(
+      process.execPath,
+      ['--max-old-space-size=4096', '--title=replisync-test', '--no-warnings', CLI, a, replica, '--once'],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    assert.is(run.status, 0, run.stderr);
+    assert.is(run.stderr, '');
+    assert.is(rsyncDiff(a, replica), '');
+    // Node's pending deprecations on: no warning about the lstat binding the walk reads otherwise.
+    const pending = spawnSync(process.execPath, [CLI, a, join(dir, 'pending'), '--once'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, NODE_OPTIONS: '--pending-deprecation' },
+    });
+    assert.is(pending.status, 0, pending.stderr);
+    assert.is(pending.stderr, '');
+  },
+);
 
 C.run();
 

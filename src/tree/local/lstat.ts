@@ -65,6 +65,9 @@ const same = (a: Lstat, b: Lstat): boolean =>
  * uses `lstatSync`. It saves a `Stats` object and its four `Date`s per entry, and their garbage.
  */
 function bindingLstat(): BindingLstat | undefined {
+  // Asked to, Node warns on every use of `process.binding`: the walk then does without it.
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  if (flags.includes('--pending-deprecation')) return undefined;
   try {
     const binding = (process as unknown as { binding(name: string): { lstat?: unknown } }).binding('fs');
     const raw = binding.lstat;
