@@ -94,17 +94,47 @@ export class ListingSink implements Sink {
   }
 }
 
-/** Listings in columns, on a pool thread whose result crosses to the coordinator. */
+/** A column of numbers kept in a typed array that doubles as it fills: nothing per number for the collector. */
+class Numbers<T extends Float64Array | Uint32Array | Uint16Array | Uint8Array> {
+  #values: T;
+  #length = 0;
+
+  constructor(readonly make: (length: number) => T) {
+    this.#values = make(1024);
+  }
+
+  push(value: number): void {
+    if (this.#length === this.#values.length) {
+      const grown = this.make(this.#values.length * 2);
+      grown.set(this.#values);
+      this.#values = grown;
+    }
+    this.#values[this.#length++] = value;
+  }
+
+  /** Exactly the numbers pushed: a structured clone copies the whole buffer of a view. */
+  take(): T {
+    return this.#values.slice(0, this.#length) as T;
+  }
+}
+
+/**
+ * Listings in columns, on a pool thread whose result crosses to the coordinator. Nothing is
+ * kept per entry but numbers: each listing's paths are joined as it comes, so the entries and
+ * their path strings die young instead of filling the thread's heap until the walk ends.
+ */
 export class ColumnSink implements Sink {
   readonly #dirs: string[] = [];
-  readonly #counts: number[] = [];
+  readonly #counts = new Numbers((n) => new Uint32Array(n));
+  /** Each non-empty listing's paths, NUL-separated. */
   readonly #paths: string[] = [];
-  readonly #kinds: number[] = [];
-  readonly #sizes: number[] = [];
-  readonly #mtimes: number[] = [];
-  readonly #modes: number[] = [];
-  readonly #uids: number[] = [];
-  readonly #gids: number[] = [];
+  #entries = 0;
+  readonly #kinds = new Numbers((n) => new Uint8Array(n));
+  readonly #sizes = new Numbers((n) => new Float64Array(n));
+  readonly #mtimes = new Numbers((n) => new Float64Array(n));
+  readonly #modes = new Numbers((n) => new Uint16Array(n));
+  readonly #uids = new Numbers((n) => new Uint32Array(n));
+  readonly #gids = new Numbers((n) => new Uint32Array(n));
   readonly #linked: number[] = [];
   readonly #links: string[] = [];
   readonly #targets: string[] = [];
@@ -113,8 +143,8 @@ export class ColumnSink implements Sink {
   listing(dir: string, entries: Entry[]): void {
     this.#dirs.push(dir);
     this.#counts.push(entries.length);
+    if (entries.length > 0) this.#paths.push(entries.map((entry) => entry.path).join('\0'));
     for (const entry of entries) {
-      this.#paths.push(entry.path);
       this.#kinds.push(KINDS.indexOf(entry.kind));
       this.#sizes.push(entry.size);
       this.#mtimes.push(entry.mtimeMs);
@@ -123,23 +153,24 @@ export class ColumnSink implements Sink {
       this.#gids.push(entry.gid);
       if (entry.target !== undefined) this.#targets.push(entry.target);
       if (entry.link !== undefined) {
-        this.#linked.push(this.#paths.length - 1);
+        this.#linked.push(this.#entries);
         this.#links.push(entry.link);
       }
+      this.#entries++;
     }
   }
 
   encode(): EncodedListings {
     return {
       dirs: this.#dirs.join('\0'),
-      counts: Uint32Array.from(this.#counts),
+      counts: this.#counts.take(),
       paths: this.#paths.join('\0'),
-      kinds: Uint8Array.from(this.#kinds),
-      sizes: Float64Array.from(this.#sizes),
-      mtimes: Float64Array.from(this.#mtimes),
-      modes: Uint16Array.from(this.#modes),
-      uids: Uint32Array.from(this.#uids),
-      gids: Uint32Array.from(this.#gids),
+      kinds: this.#kinds.take(),
+      sizes: this.#sizes.take(),
+      mtimes: this.#mtimes.take(),
+      modes: this.#modes.take(),
+      uids: this.#uids.take(),
+      gids: this.#gids.take(),
       linked: Uint32Array.from(this.#linked),
       links: this.#links,
       targets: this.#targets,
