@@ -121,7 +121,8 @@ function listChildren(
   const rawBase = hasRawBytes(base);
   for (const name of names) {
     const childAbs = rawBase || (raw && hasRawBytes(name)) ? encodeName(`${base}/${name}`) : `${base}/${name}`;
-    const childRel = dir === '' ? name : `${dir}/${name}`;
+    // Joined, not concatenated: `+` makes a rope that, once compared, keeps a flat copy besides.
+    const childRel = dir === '' ? name : [dir, name].join('/');
     try {
       // Undefined means it vanished since readdir: absent, not an error.
       const stat = lstatOf(childAbs);
