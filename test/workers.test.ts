@@ -305,6 +305,18 @@ W('pool: small work stays on the threads already running; large work is worth bo
   }
 });
 
+W('pool: hashing that waits on the disk may use as many threads again, at most 8 more', async () => {
+  const pools = [1, 3, 64].map((threads) => new WorkerPool(threads, (error) => assert.unreachable(error.message)));
+  try {
+    assert.equal(
+      pools.map((pool) => pool.readers),
+      [2, 6, 72],
+    );
+  } finally {
+    await Promise.all(pools.map((pool) => pool.close()));
+  }
+});
+
 W('pool: a tree the coordinator listed down to its root leaves the pool thread nothing', async ({ dir }) => {
   writeTree(dir, { 's/a': 'a', 's/d/b': 'b' });
   const pool = new WorkerPool(1, (error) => assert.unreachable(error.message));

@@ -15,6 +15,8 @@ const COPY = workerUrl('copy');
  * frees up first, so work shorter than this is better left to the threads already running.
  */
 const BOOT_MS = 40;
+/** The most threads hashing adds while its reads wait on the disk (see `readers`). */
+const EXTRA_READERS = 8;
 
 /**
  * Piscina loads a task module with require() first, which Node 20.19+ lets load ES modules.
@@ -48,7 +50,7 @@ export class WorkerPool {
     const options = {
       filename: SCAN,
       minThreads: 1,
-      maxThreads: threads * 2,
+      maxThreads: this.readers,
       idleTimeout: 30_000,
       resourceLimits: { maxYoungGenerationSizeMb: 6 },
     };
@@ -65,9 +67,13 @@ export class WorkerPool {
     this.#piscina.on('error', onError);
   }
 
-  /** How many threads hashing may use while its reads wait on the disk (blocked threads use no CPU). */
+  /**
+   * How many threads hashing may use while its reads wait on the disk (blocked threads use no
+   * CPU): up to as many again as `threads`, never more than 8 extra (a thread costs memory,
+   * and a disk gains little beyond a few more reads in flight).
+   */
   get readers(): number {
-    return this.threads * 2;
+    return this.threads + Math.min(this.threads, EXTRA_READERS);
   }
 
   /** How many threads to give work that would take about `ms` on one: those already running, plus one per boot time it would save. */
