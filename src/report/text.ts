@@ -1,3 +1,4 @@
+import type { Logger } from './log.js';
 import type { Counts, ReportedAction, TwoWayCounts } from './tally.js';
 
 const MiB = 1024 * 1024;
@@ -47,7 +48,7 @@ export interface Summary {
 
 const counts = (c: Counts): string => `${c.created}/${c.updated}/${c.deleted}`;
 
-export function summarize(r: Summary, dryRun: boolean): string {
+function summarize(r: Summary, dryRun: boolean): string {
   const seconds = r.durationMs / 1000;
   const rate = seconds > 0 ? r.bytes / MiB / seconds : 0;
   return (
@@ -62,4 +63,10 @@ export function summarize(r: Summary, dryRun: boolean): string {
     `${(r.bytes / MiB).toFixed(1)} MiB ${dryRun ? 'to copy' : 'copied'} ` +
     `in ${seconds.toFixed(2)}s (${rate.toFixed(1)} MiB/s)`
   );
+}
+
+/** Logs a cycle's summary line; a targeted cycle (watch mode) that did nothing only at debug level (often the echo of its own writes). */
+export function logSummary(log: Logger, r: Summary, dryRun: boolean): void {
+  if (r.watched !== undefined && r.created + r.updated + r.deleted + r.failed === 0) log.debug(summarize(r, dryRun));
+  else log.info(summarize(r, dryRun));
 }

@@ -29,6 +29,10 @@ export async function runWatching(
   log: Logger,
 ): Promise<void> {
   const dirty = new Set<string>();
+  // A targeted cycle that throws ends the loop as a full one would: the wait is cut short.
+  let failure: { error: unknown } | undefined;
+  const broken = new AbortController();
+  const waiting = AbortSignal.any([signal, broken.signal]);
   let timer: NodeJS.Timeout | undefined;
   let firstEvent = 0;
   let running: Promise<void> = Promise.resolve();
@@ -50,16 +54,12 @@ export async function runWatching(
     clearTimeout(timer);
     const delay = Math.max(0, Math.min(job.delayMs, firstEvent + MAX_DELAY_MS - Date.now()));
     timer = setTimeout(() => {
-      // A targeted cycle that throws ends the loop as a full one would: the wait is cut short.
       exclusive(targeted).catch((error: unknown) => {
         failure ??= { error };
         broken.abort();
       });
     }, delay);
   };
-  let failure: { error: unknown } | undefined;
-  const broken = new AbortController();
-  const waiting = AbortSignal.any([signal, broken.signal]);
   let failed = false;
   const onError = (message: string): void => {
     if (failed) return;

@@ -12,7 +12,7 @@ import {
   recordFailure,
   tally,
 } from '../report/tally.js';
-import { showPath, summarize } from '../report/text.js';
+import { logSummary, showPath } from '../report/text.js';
 import { backupStamp } from '../tree/backup-folder.js';
 import { compileExcludes } from '../tree/filter.js';
 import {
@@ -260,9 +260,6 @@ export async function runSync(
     ...clock.timing(),
     ...(only === undefined ? {} : { watched: only.length }),
   };
-  // A targeted cycle that found nothing to do is not worth a line.
-  if (only !== undefined && report.created + report.updated + report.deleted + report.failed === 0) {
-    log.debug(summarize(report, options.dryRun));
-  } else log.info(summarize(report, options.dryRun));
+  logSummary(log, report, options.dryRun);
   return report;
 }

@@ -113,9 +113,10 @@ export async function execute(plan: Plan, ctx: ExecuteContext): Promise<Outcome>
     const action =
       'action' in step ? step.action : { op: 'update' as const, entry: step.restamp, change: 'metadata' as const };
     if ('action' in step) ctx.onSettled?.(step.action, result.ok === true);
+    // A restamp that worked is silent: no line to build for it.
+    if (result.ok === true && 'restamp' in step) return;
     const text = textOf(action, ctx.itemize, ctx.sides?.arrow);
     if (result.ok === true) {
-      if ('restamp' in step) return;
       if (result.backedUp) {
         // What the action removes or replaces is the replica's old entry: for a kind change that is another kind.
         const kindChange = action.op === 'update' && action.change === 'kind';

@@ -12,7 +12,7 @@ import {
   recordFailure,
   tally,
 } from '../../report/tally.js';
-import { showPath, summarize } from '../../report/text.js';
+import { logSummary, showPath } from '../../report/text.js';
 import { backupStamp } from '../../tree/backup-folder.js';
 import { comparePaths } from '../../tree/order.js';
 import { isStopped, type Op, type OpResult, type StopFlag, type Tree } from '../../tree/tree.js';
@@ -255,9 +255,6 @@ function report(
     twoWay: { toReplica: counts(r), toSource: counts(s), conflicts },
     ...(at.watched === undefined ? {} : { watched: at.watched }),
   };
-  // A targeted cycle that found nothing to do (often the echo of its own writes) is not worth a line.
-  if (at.watched !== undefined && result.created + result.updated + result.deleted + result.failed === 0) {
-    at.log.debug(summarize(result, at.dryRun));
-  } else at.log.info(summarize(result, at.dryRun));
+  logSummary(at.log, result, at.dryRun);
   return result;
 }
