@@ -17,7 +17,7 @@ import { changeBothSides, freshPair, type Pair, twoWayTools } from './two-way.js
  * Two-way scenarios (two-way-initial, two-way-noop, two-way-change) compare replisync --two-way
  * with unison -batch and rclone bisync, each on a pair of its own; ratios there are to rclone bisync.
  */
-const CLI = fileURLToPath(new URL('../bin/replisync.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../bin/replisync.cjs', import.meta.url));
 const { values } = parseArgs({
   options: {
     tree: { type: 'string', default: 'many-small' },

@@ -199,7 +199,7 @@ Cli('a pool whose task modules cannot load ends the run with exit 2, never a sil
     for (const task of ['scan.js', 'hash.js', 'copy.js']) rmSync(join(broken, task));
     writeTree(src, { big: Buffer.alloc(4 * 1024 * 1024, 1) });
     const r = await new Promise<{ code: number | null; stderr: string }>((done) => {
-      const child = spawn(process.execPath, [join(broken, 'replisync.js'), src, rep, '--once', '--checksum'], {
+      const child = spawn(process.execPath, [join(broken, 'replisync.cjs'), src, rep, '--once', '--checksum'], {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       let stderr = '';

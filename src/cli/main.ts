@@ -4,6 +4,7 @@ import type { Logger, RunLogger } from '../report/log.js';
 import type { Progress } from '../report/progress.js';
 import { makeDirs } from '../tree/local/makedirs.js';
 import type { WorkerPool } from '../tree/local/pool.js';
+import { isSmallTree } from '../tree/local/small-tree.js';
 import { parseCommandLine } from './args.js';
 import type { ResolvedOptions } from './resolve.js';
 import { version, versionLine } from './version.js';
@@ -44,11 +45,15 @@ async function main(argv: string[]): Promise<number> {
   const { WorkerPool } = await import('../tree/local/pool.js');
   // A pool thread that fails outside a task (its module cannot load) leaves work that never
   // finishes: the run ends at once, exit 2. Temporary files left are removed by the next run.
-  const pool = new WorkerPool(options.workers, (error) => {
+  // Over small trees alone, no thread starts until there is something to hash or copy: the
+  // coordinator walks them before one could boot, and exiting waits for a thread still booting.
+  const small = options.jobs.every((job) => isSmallTree(job.source) && isSmallTree(job.replica));
+  const onError = (error: Error): void => {
     if (log) log.error(`worker failed: ${error.message}; stopping`);
     else process.stderr.write(`replisync: worker failed: ${error.message}\n`);
     process.exit(EXIT.fatal);
-  });
+  };
+  const pool = new WorkerPool(options.workers, onError, small ? 'on-demand' : 'now');
   try {
     return await runWith(pool, options, (opened) => {
       log = opened;

@@ -80,13 +80,15 @@ export class LocalTree implements Tree {
    * threads), the other on a pool thread. Whichever finishes first helps with the other tree
    * from its far end (see split-walk.ts), so neither core idles while the other still walks;
    * on a small tree the coordinator lists the whole other tree itself before a pool thread
-   * has booted.
+   * has booted, and with a pool not started yet, without one.
    */
   async scanWith(
     other: LocalTree,
     excludes: { mine: readonly string[]; other: readonly string[] },
     stop?: StopFlag,
   ): Promise<[Snapshot, Snapshot]> {
+    // A pool that has not started a thread was told both trees are small: walked here, before one could boot.
+    if (!this.pool.started) return [await this.scan(excludes.mine, stop), await other.scan(excludes.other, stop)];
     const shares = { mine: newShare(), other: newShare() };
     const found = this.pool.scan({
       walk: {

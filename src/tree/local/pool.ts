@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { Piscina } from 'piscina';
 import type { CopyResult, CopyTask, HashFailure, HashTask, ScanResult, ScanTask } from './tasks.js';
 
-/** Set by the bundler: the CLI then runs as one file, `dist/bin/replisync.js`, beside its bundled task modules. */
+/** Set by the bundler: the CLI then runs from `dist/bin/`, beside its bundled task modules. */
 declare const __BUNDLED__: boolean | undefined;
 const WORKERS = typeof __BUNDLED__ === 'boolean' ? './' : '../../../workers/';
 const workerUrl = (name: string): string => new URL(`${WORKERS}${name}.js`, import.meta.url).href;
@@ -33,16 +33,32 @@ export const THREAD_EXEC_ARGV: readonly string[] = [...process.execArgv, ...OWN_
 const loadPiscina = (): typeof Piscina =>
   (createRequire(import.meta.url)('piscina') as { Piscina: typeof Piscina }).Piscina;
 
+/** When a pool starts its first thread: at once (to boot while the program loads), or with its first task. */
+export type Boot = 'now' | 'on-demand';
+
 /** The one worker pool of a run: scanning, hashing and copying all go through it. */
 export class WorkerPool {
-  readonly #piscina: Piscina;
+  #piscina: Piscina | undefined;
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #forgotten = new Set<Promise<unknown>>();
+  readonly #onError: (error: Error) => void;
 
   constructor(
     readonly threads: number,
     onError: (error: Error) => void,
+    boot: Boot = 'now',
   ) {
+    this.#onError = onError;
+    if (boot === 'now') this.#start();
+  }
+
+  /** Whether a thread has been started: until then a walk is not worth one (see `LocalTree.scanWith`). */
+  get started(): boolean {
+    return this.#piscina !== undefined;
+  }
+
+  #start(): Piscina {
+    if (this.#piscina !== undefined) return this.#piscina;
     // One thread up front (it walks the replica, then helps with the source); the others
     // start when hashing or copying queues work, so a cycle with nothing to transfer does not
     // pay for booting them. Up to as many again only while hashing waits on the disk (`readers`).
@@ -54,17 +70,20 @@ export class WorkerPool {
       idleTimeout: 30_000,
       resourceLimits: { maxYoungGenerationSizeMb: 6 },
     };
+    let piscina: Piscina;
     try {
-      this.#piscina = new Pool({ ...options, execArgv: [...THREAD_EXEC_ARGV] });
+      piscina = new Pool({ ...options, execArgv: [...THREAD_EXEC_ARGV] });
     } catch (error) {
       // Node was started with flags a thread may not take (V8's, such as --max-old-space-size,
       // which apply to every thread anyway, or the process's own, such as --title): the
       // threads start without the caller's flags.
       if ((error as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
-      this.#piscina = new Pool({ ...options, execArgv: OWN_EXEC_ARGV });
+      piscina = new Pool({ ...options, execArgv: OWN_EXEC_ARGV });
     }
     // Without a listener a worker that fails to start crashes the process.
-    this.#piscina.on('error', onError);
+    piscina.on('error', this.#onError);
+    this.#piscina = piscina;
+    return piscina;
   }
 
   /**
@@ -78,21 +97,21 @@ export class WorkerPool {
 
   /** How many threads to give work that would take about `ms` on one: those already running, plus one per boot time it would save. */
   threadsFor(ms: number): number {
-    return Math.min(this.threads, Math.max(1, this.#piscina.threads.length, Math.floor(ms / BOOT_MS)));
+    return Math.min(this.threads, Math.max(1, this.#piscina?.threads.length ?? 0, Math.floor(ms / BOOT_MS)));
   }
 
   /** What the pool thread listed of each tree (see `ScanTask`); the coordinator lists the rest. */
   scan(task: ScanTask): Promise<ScanResult> {
-    return this.#track(this.#piscina.run(task, { filename: SCAN }));
+    return this.#track(this.#start().run(task, { filename: SCAN }));
   }
 
   /** Run once per thread that should take part: each takes ranges until none are left. */
   hash(task: HashTask): Promise<HashFailure[]> {
-    return this.#track(this.#piscina.run(task, { filename: HASH }));
+    return this.#track(this.#start().run(task, { filename: HASH }));
   }
 
   copy(task: CopyTask): Promise<CopyResult[]> {
-    return this.#track(this.#piscina.run(task, { filename: COPY }));
+    return this.#track(this.#start().run(task, { filename: COPY }));
   }
 
   /**
@@ -102,7 +121,7 @@ export class WorkerPool {
    */
   async close(): Promise<void> {
     await Promise.allSettled([...this.#inFlight, ...this.#forgotten]);
-    return this.#piscina.destroy();
+    return this.#piscina?.destroy();
   }
 
   /**

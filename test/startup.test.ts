@@ -1,0 +1,62 @@
+import { mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { createConsola } from 'consola/core';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { cycleOptions, runCycle } from '../src/index.js';
+import { LocalTree } from '../src/tree/local/local-tree.js';
+import { WorkerPool } from '../src/tree/local/pool.js';
+import { isSmallTree } from '../src/tree/local/small-tree.js';
+import { scanTree } from '../src/tree/local/walk.js';
+import { removeDir, rsyncDiff, tempDir, writeTree } from './helpers.js';
+
+const S = suite<{ dir: string }>('start-up', { dir: '' });
+S.before.each((ctx) => {
+  ctx.dir = tempDir();
+});
+S.after.each((ctx) => removeDir(ctx.dir));
+
+S(
+  'isSmallTree: one flat directory of a few entries, or nothing yet; anything with a directory in it is not',
+  ({ dir }) => {
+    writeTree(dir, { 'flat/a': 'a', 'flat/b': 'b', 'nested/a': 'a', 'nested/d/b': 'b', file: 'x' });
+    mkdirSync(join(dir, 'empty'));
+    symlinkSync('nested', join(dir, 'flat/link-to-dir'));
+    writeTree(dir, Object.fromEntries(Array.from({ length: 257 }, (_, i) => [`many/f${i}`, ''])));
+    writeTree(dir, Object.fromEntries(Array.from({ length: 256 }, (_, i) => [`few/f${i}`, ''])));
+    const cases: [string, boolean][] = [
+      ['flat', true],
+      ['empty', true],
+      ['absent', true],
+      ['few', true],
+      ['many', false],
+      ['nested', false],
+    ];
+    for (const [name, small] of cases) assert.is(isSmallTree(join(dir, name)), small, name);
+  },
+);
+
+S(
+  'an on-demand pool walks small trees without a thread, and starts one when a cycle has something to copy',
+  async ({ dir }) => {
+    writeTree(join(dir, 's'), { a: 'new', b: 'b' });
+    writeTree(join(dir, 'r'), { a: 'old', b: 'b' });
+    const pool = new WorkerPool(2, (error) => assert.unreachable(error.message), 'on-demand');
+    try {
+      const source = new LocalTree(join(dir, 's'), pool);
+      const [mine, theirs] = await source.scanWith(new LocalTree(join(dir, 'r'), pool), { mine: [], other: [] });
+      assert.equal([mine, theirs], [scanTree(join(dir, 's')), scanTree(join(dir, 'r'))]);
+      assert.not.ok(pool.started, 'both trees walked on the coordinator');
+      const log = createConsola({ level: -1, reporters: [] });
+      const stop = new Int32Array(new SharedArrayBuffer(4));
+      const report = await runCycle(pool, cycleOptions(join(dir, 's'), join(dir, 'r'), {}), log, stop);
+      assert.equal([report.updated > 0, report.failed], [true, 0]);
+      assert.ok(pool.started, 'the copy started a thread');
+      assert.is(rsyncDiff(join(dir, 's'), join(dir, 'r')), '');
+    } finally {
+      await pool.close();
+    }
+  },
+);
+
+S.run();
