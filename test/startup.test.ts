@@ -16,25 +16,26 @@ S.before.each((ctx) => {
 });
 S.after.each((ctx) => removeDir(ctx.dir));
 
-S(
-  'isSmallTree: one flat directory of a few entries, or nothing yet; anything with a directory in it is not',
-  ({ dir }) => {
-    writeTree(dir, { 'flat/a': 'a', 'flat/b': 'b', 'nested/a': 'a', 'nested/d/b': 'b', file: 'x' });
-    mkdirSync(join(dir, 'empty'));
-    symlinkSync('nested', join(dir, 'flat/link-to-dir'));
-    writeTree(dir, Object.fromEntries(Array.from({ length: 257 }, (_, i) => [`many/f${i}`, ''])));
-    writeTree(dir, Object.fromEntries(Array.from({ length: 256 }, (_, i) => [`few/f${i}`, ''])));
-    const cases: [string, boolean][] = [
-      ['flat', true],
-      ['empty', true],
-      ['absent', true],
-      ['few', true],
-      ['many', false],
-      ['nested', false],
-    ];
-    for (const [name, small] of cases) assert.is(isSmallTree(join(dir, name)), small, name);
-  },
-);
+S('isSmallTree: a tree of at most 2,000 entries, or nothing yet; a bigger one is not', ({ dir }) => {
+  writeTree(dir, { 'flat/a': 'a', 'flat/b': 'b', 'nested/a': 'a', 'nested/d/b': 'b', file: 'x' });
+  mkdirSync(join(dir, 'empty'));
+  symlinkSync('nested', join(dir, 'flat/link-to-dir'));
+  // Counting the directories too: 10 + 1,990 entries is 2,000, 10 + 1,991 one more.
+  writeTree(dir, Object.fromEntries(Array.from({ length: 1990 }, (_, i) => [`few/d${i % 10}/f${i}`, ''])));
+  writeTree(dir, Object.fromEntries(Array.from({ length: 1991 }, (_, i) => [`many/d${i % 10}/f${i}`, ''])));
+  writeTree(dir, Object.fromEntries(Array.from({ length: 2001 }, (_, i) => [`flat-many/f${i}`, ''])));
+  const cases: [string, boolean][] = [
+    ['flat', true],
+    ['empty', true],
+    ['absent', true],
+    ['file', true],
+    ['nested', true],
+    ['few', true],
+    ['many', false],
+    ['flat-many', false],
+  ];
+  for (const [name, small] of cases) assert.is(isSmallTree(join(dir, name)), small, name);
+});
 
 S(
   'an on-demand pool walks small trees without a thread, and starts one when a cycle has something to copy',
