@@ -406,8 +406,6 @@ W(
   },
 );
 
-W.run();
-
 W('hash: a FIFO or a symlink swapped in for a file is refused at once, never read', async ({ dir }) => {
   writeTree(dir, { 's/fifo': 'x', 'r/fifo': 'x', 's/link': 'x', 'r/link': 'x', elsewhere: 'x' });
   rmSync(join(dir, 's/fifo'));
@@ -431,7 +429,7 @@ W('hash: a FIFO or a symlink swapped in for a file is refused at once, never rea
 W(
   'copy: a FIFO swapped in for a source file since the scan is skipped as changed, not opened for reading',
   ({ dir }) => {
-    writeTree(dir, { 's/f': 'content' });
+    writeTree(dir, { 's/f': 'content', 'r/other': '' });
     const sourceRoot = join(dir, 's');
     const job = fileJob(sourceRoot, 'f');
     rmSync(join(sourceRoot, 'f'));
@@ -440,3 +438,5 @@ W(
     assert.equal(results, [{ ok: 'changed', reason: 'is no longer a regular file (a FIFO, device or symlink now)' }]);
   },
 );
+
+W.run();
