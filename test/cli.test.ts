@@ -3,7 +3,7 @@ import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, 
 import { dirname, join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CLI, removeDir, rsyncDiff, runCli, startCli, tempDir, writeTree } from './helpers.js';
+import { CLI, removeDir, rsyncDiff, runCli, startCli, tempDir, within, writeTree } from './helpers.js';
 
 const Cli = suite<{ dir: string; src: string; rep: string; log: string }>('cli', {
   dir: '',
@@ -190,28 +190,38 @@ Cli('a log file or report under /proc: a one-line error and exit 2, not a hang',
   }
 });
 
-Cli('a pool whose task modules cannot load ends the run with exit 2, never a silent exit 0', async ({ src, rep }) => {
-  // A copy of the built CLI beside the real one (so that node_modules still resolves), its task modules gone.
-  const bin = dirname(CLI);
-  const broken = mkdtempSync(join(dirname(bin), 'broken-'));
-  try {
-    cpSync(bin, broken, { recursive: true });
-    for (const task of ['scan.js', 'hash.js', 'copy.js']) rmSync(join(broken, task));
-    writeTree(src, { big: Buffer.alloc(4 * 1024 * 1024, 1) });
-    const r = await new Promise<{ code: number | null; stderr: string }>((done) => {
-      const child = spawn(process.execPath, [join(broken, 'replisync.cjs'), src, rep, '--once', '--checksum'], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('close', (code) => done({ code, stderr }));
-    });
-    assert.is(r.code, 2, r.stderr);
-    assert.match(r.stderr, /worker failed: .*Cannot find module .*; stopping/);
-  } finally {
-    removeDir(broken);
-  }
-});
+Cli(
+  'a pool whose task modules cannot load ends the run with exit 2, never a silent exit 0, its thread started at once or for its first task',
+  async ({ src, rep }) => {
+    // A copy of the built CLI beside the real one (so that node_modules still resolves), its task modules gone.
+    const bin = dirname(CLI);
+    const broken = mkdtempSync(join(dirname(bin), 'broken-'));
+    try {
+      cpSync(bin, broken, { recursive: true });
+      for (const task of ['scan.cjs', 'hash.cjs', 'copy.cjs']) rmSync(join(broken, task));
+      writeTree(src, { big: Buffer.alloc(4 * 1024 * 1024, 1) });
+      const run = () =>
+        new Promise<{ code: number | null; stderr: string }>((done) => {
+          const child = spawn(process.execPath, [join(broken, 'replisync.cjs'), src, rep, '--once', '--checksum'], {
+            stdio: ['ignore', 'ignore', 'pipe'],
+          });
+          let stderr = '';
+          child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+          child.on('close', (code) => done({ code, stderr }));
+        });
+      // A small tree: the thread starts for the first task. A bigger one: at once.
+      for (const files of [0, 2100]) {
+        writeTree(src, Object.fromEntries(Array.from({ length: files }, (_, i) => [`d${i % 20}/f${i}`, ''])));
+        const r = await within(20_000, run(), `a run over ${files} more files`);
+        assert.is(r.code, 2, r.stderr);
+        assert.match(r.stderr, /worker failed: .*Cannot find module .*; stopping/);
+        assert.is(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+      }
+    } finally {
+      removeDir(broken);
+    }
+  },
+);
 
 Cli(
   '--log-format json: one JSON object per line, console and log file, operations with their fields',

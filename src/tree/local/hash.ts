@@ -1,4 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { type Failure, failureOf } from '../../errors.js';
 import { decodeName } from '../names.js';
 import type { HashFailure, HashTask } from './tasks.js';
@@ -22,7 +24,7 @@ let hasher: Hasher | undefined;
 export async function hasherFor(blockSize: number): Promise<Hasher> {
   if (hasher && hasher.block.length >= blockSize) return hasher;
   const { instance } = await WebAssembly.instantiate(
-    readFileSync(new URL('../workerd/xxhash.wasm', import.meta.resolve('xxhash-wasm'))),
+    readFileSync(join(dirname(createRequire(import.meta.url).resolve('xxhash-wasm')), '../workerd/xxhash.wasm')),
   );
   const { mem, xxh64 } = instance.exports;
   if (!(mem instanceof WebAssembly.Memory) || typeof xxh64 !== 'function')

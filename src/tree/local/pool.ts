@@ -4,8 +4,8 @@ import type { CopyResult, CopyTask, HashFailure, HashTask, ScanResult, ScanTask 
 
 /** Set by the bundler: the CLI then runs from `dist/bin/`, beside its bundled task modules. */
 declare const __BUNDLED__: boolean | undefined;
-const WORKERS = typeof __BUNDLED__ === 'boolean' ? './' : '../../../workers/';
-const workerUrl = (name: string): string => new URL(`${WORKERS}${name}.js`, import.meta.url).href;
+const WORKERS = typeof __BUNDLED__ === 'boolean' ? './[name].cjs' : '../../../workers/[name].js';
+const workerUrl = (name: string): string => new URL(WORKERS.replace('[name]', name), import.meta.url).href;
 const SCAN = workerUrl('scan');
 const HASH = workerUrl('hash');
 const COPY = workerUrl('copy');
@@ -24,7 +24,9 @@ const EXTRA_READERS = 8;
  * boots: a short --once run, a log file that cannot be opened) aborts the whole process with
  * a V8 fatal error on Node 20.20: closing 400 pools, each 0–60 ms after it was made, aborted
  * 7 runs out of 10. Without require() of ES modules piscina falls back to import(), which a
- * termination interrupts cleanly (no abort in 8 such runs).
+ * termination interrupts cleanly (no abort in 8 such runs). The bundle's task modules are
+ * CommonJS, which require() loads as ever (no abort in 600 such closes); the library's, from
+ * tsc, are ES modules.
  */
 const OWN_EXEC_ARGV = ['--no-experimental-require-module'];
 export const THREAD_EXEC_ARGV: readonly string[] = [...process.execArgv, ...OWN_EXEC_ARGV];
@@ -144,7 +146,12 @@ export class WorkerPool {
       this.#inFlight.delete(task);
       this.#forgotten.delete(task);
     };
-    task.then(done, done);
+    // Tasks report failures as data, so a task fails only when its thread does: its module
+    // could not load (a thread started for its first task gets the error), or it crashed.
+    task.then(done, (error: unknown) => {
+      done();
+      this.#onError(error instanceof Error ? error : new Error(String(error)));
+    });
     return task;
   }
 }
