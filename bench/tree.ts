@@ -18,7 +18,7 @@ function normal(random: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 }
 
-export type TreeName = 'many-small' | 'large' | 'mixed' | 'million';
+export type TreeName = 'one-file' | 'many-small' | 'large' | 'mixed' | 'million';
 
 interface Shape {
   files: number;
@@ -30,6 +30,8 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 
 export const SHAPES: Record<TreeName, Shape> = {
+  // One file of 4 KiB: what start-up and exit cost.
+  'one-file': { files: 1, perDir: 1, size: () => 4 * KiB },
   // 100,000 files of 1–16 KiB, about 100 per directory.
   'many-small': { files: 100_000, perDir: 100, size: (r) => KiB + Math.floor(r() * 15 * KiB) },
   // 8 files of 256 MiB.

@@ -199,7 +199,8 @@ Cli(
     try {
       cpSync(bin, broken, { recursive: true });
       for (const task of ['scan.cjs', 'hash.cjs', 'copy.cjs']) rmSync(join(broken, task));
-      writeTree(src, { big: Buffer.alloc(4 * 1024 * 1024, 1) });
+      // Enough to hash and copy that the work is worth a thread (smaller work runs on the coordinator).
+      writeTree(src, { big: Buffer.alloc(64 * 1024 * 1024, 1) });
       const run = () =>
         new Promise<{ code: number | null; stderr: string }>((done) => {
           const child = spawn(process.execPath, [join(broken, 'replisync.cjs'), src, rep, '--once', '--checksum'], {

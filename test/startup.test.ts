@@ -38,7 +38,7 @@ S('isSmallTree: a tree of at most 2,000 entries, or nothing yet; a bigger one is
 });
 
 S(
-  'an on-demand pool walks small trees without a thread, and starts one when a cycle has something to copy',
+  'an on-demand pool: small trees walked, and small work done, with no thread; more work starts one',
   async ({ dir }) => {
     writeTree(join(dir, 's'), { a: 'new', b: 'b' });
     writeTree(join(dir, 'r'), { a: 'old', b: 'b' });
@@ -50,9 +50,16 @@ S(
       assert.not.ok(pool.started, 'both trees walked on the coordinator');
       const log = createConsola({ level: -1, reporters: [] });
       const stop = new Int32Array(new SharedArrayBuffer(4));
-      const report = await runCycle(pool, cycleOptions(join(dir, 's'), join(dir, 'r'), {}), log, stop);
-      assert.equal([report.updated > 0, report.failed], [true, 0]);
-      assert.ok(pool.started, 'the copy started a thread');
+      const cycle = (checksum: boolean) =>
+        runCycle(pool, cycleOptions(join(dir, 's'), join(dir, 'r'), { checksum }), log, stop);
+      const small = await cycle(true);
+      assert.equal([small.updated > 0, small.failed], [true, 0]);
+      assert.is(rsyncDiff(join(dir, 's'), join(dir, 'r')), '');
+      assert.not.ok(pool.started, 'two files compared and one copied on the coordinator');
+      writeTree(join(dir, 's'), Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`more/f${i}`, `${i}`])));
+      const more = await cycle(false);
+      assert.equal([more.created, more.failed], [301, 0]);
+      assert.ok(pool.started, '300 files to copy started a thread');
       assert.is(rsyncDiff(join(dir, 's'), join(dir, 'r')), '');
     } finally {
       await pool.close();

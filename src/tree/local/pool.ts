@@ -97,6 +97,15 @@ export class WorkerPool {
     return this.threads + Math.min(this.threads, EXTRA_READERS);
   }
 
+  /**
+   * Whether work of about `ms` goes to the pool: always once a thread has started; before that,
+   * only when it takes longer than starting one would. Smaller work runs on the coordinator, so
+   * a change of one file in a small tree starts no thread at all.
+   */
+  worthAThread(ms: number): boolean {
+    return this.started || ms >= BOOT_MS;
+  }
+
   /** How many threads to give work that would take about `ms` on one: those already running, plus one per boot time it would save. */
   threadsFor(ms: number): number {
     return Math.min(this.threads, Math.max(1, this.#piscina?.threads.length ?? 0, Math.floor(ms / BOOT_MS)));

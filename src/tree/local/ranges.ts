@@ -1,5 +1,6 @@
 import { encodeName, hasRawBytes } from '../names.js';
 import type { CompareOptions, Comparison, Entry } from '../tree.js';
+import { hashRanges } from './hash.js';
 import { runLanes } from './io-lanes.js';
 import type { WorkerPool } from './pool.js';
 import type { HashTask } from './tasks.js';
@@ -27,8 +28,9 @@ function progressPoll(task: HashTask, count: number, onProgress: (bytes: number)
 }
 
 /**
- * Hashes each pair (source entry + the replica file at the same path) on the pool and says
- * whether their contents are equal. Large pairs are split into ranges of `chunkSize`;
+ * Hashes each pair (source entry + the replica file at the same path) on the pool (or here,
+ * when no thread has started and the work is shorter than starting one) and says whether
+ * their contents are equal. Large pairs are split into ranges of `chunkSize`;
  * every pool thread takes ranges from one shared list (the large ones first, so that the
  * last ranges taken are short and the threads finish together), and the first mismatch of
  * a pair stops its other ranges.
@@ -85,16 +87,17 @@ export async function compareContents(
   pairs.forEach((entry, pair) => {
     if (entry.size > 0 && entry.size <= options.chunkSize) add(pair, 0, entry.size);
   });
-  const threads = Math.min(pool.threadsFor(count * PAIR_MS + bytes / BYTES_PER_MS), count);
+  const ms = count * PAIR_MS + bytes / BYTES_PER_MS;
   const poll = options.onProgress && progressPoll(task, count, options.onProgress);
-  const failures = await runLanes(
-    threads,
-    Math.min(pool.readers, count),
-    () => Atomics.load(task.next, 0) < count,
-    () => pool.hash(task),
-  )
-    .then((f) => f.flat())
-    .finally(() => clearInterval(poll));
+  const failures = await (pool.worthAThread(ms)
+    ? runLanes(
+        Math.min(pool.threadsFor(ms), count),
+        Math.min(pool.readers, count),
+        () => Atomics.load(task.next, 0) < count,
+        () => pool.hash(task),
+      ).then((f) => f.flat())
+    : hashRanges(task)
+  ).finally(() => clearInterval(poll));
   const unreadable = new Map(failures.map((f) => [f.failure.path, f.failure.cause]));
   const verdicts = new Map(pairs.map((entry, pair) => [entry.path, Atomics.load(task.differs, pair) === 0]));
   return { verdicts, unreadable };

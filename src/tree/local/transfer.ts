@@ -2,6 +2,7 @@ import type { Op, OpResult, StopFlag } from '../tree.js';
 import { batches } from './batch.js';
 import type { WorkerPool } from './pool.js';
 import type { CopyJob } from './tasks.js';
+import { runCopyTask } from './write.js';
 
 /** Copies are batched into one pool task up to these limits: many small files per round trip, big ones alone. */
 const BATCH_BYTES = 16 * 1024 * 1024;
@@ -61,7 +62,8 @@ function toJob(op: Op): CopyJob {
 
 /**
  * Runs independent writes on the pool, batched, one batch in flight per thread the work is
- * worth (so a small transfer never waits for a thread to boot). Each lane sends its next batch
+ * worth (so a small transfer never waits for a thread to boot; on the coordinator itself when
+ * no thread has started and the work is shorter than starting one). Each lane sends its next batch
  * before reporting the one that finished: the thread copies while the coordinator logs. Once
  * `halted`, no further batch is sent and what is left is reported skipped.
  */
@@ -75,16 +77,20 @@ export async function transfer(
 ): Promise<void> {
   const indexed = ops.map((op, index) => ({ op, index }));
   const bytes = ops.reduce((sum, op) => sum + bytesOf(op), 0);
-  const threads = pool.threadsFor(ops.length * OP_MS + bytes / BYTES_PER_MS);
+  const ms = ops.length * OP_MS + bytes / BYTES_PER_MS;
+  const here = !pool.worthAThread(ms);
+  const threads = here ? 1 : pool.threadsFor(ms);
   const groups = batches(indexed, (o) => bytesOf(o.op), BATCH_BYTES, jobsPerBatch(ops.length, threads));
-  const send = (group: typeof indexed): Promise<OpResult[]> =>
-    pool.copy({
+  const send = async (group: typeof indexed): Promise<OpResult[]> => {
+    const task = {
       sourceRoot,
       replicaRoot,
       jobs: group.map((o) => toJob(o.op)),
       backup: control.backup,
       stop: control.stop,
-    });
+    };
+    return here ? runCopyTask(task) : pool.copy(task);
+  };
   let next = 0;
   const take = (): typeof indexed | undefined => (control.halted() ? undefined : groups[next++]);
   const lane = async (): Promise<void> => {
