@@ -131,13 +131,18 @@ export function runCli(args: string[], cwd?: string, { unprivileged = false } = 
 }
 
 /** Starts the CLI in the background; `waitFor` resolves when its stdout has matched the pattern `count` times. */
-export function startCli(args: string[]): {
+export function startCli(
+  args: string[],
+  /** A command that execs the rest of its arguments (node, the CLI, `args`) in some setting of its own. */
+  via: readonly string[] = [],
+): {
   child: ChildProcess;
   output: () => string;
   waitFor: (pattern: RegExp, count?: number) => Promise<void>;
   exit: Promise<number | null>;
 } {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, ...rest] = [...via, process.execPath, CLI, ...args] as [string, ...string[]];
+  const child = spawn(command, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const waiters: Array<() => void> = [];
   const onData = (d: Buffer): void => {

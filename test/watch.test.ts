@@ -103,6 +103,30 @@ W(
   },
 );
 
+W('a watch that cannot start (the inotify limit) warns once, and the full cycles go on', async (ctx) => {
+  const { src, rep } = ctx;
+  writeTree(src, Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`d${i}/f`, `${i}`])));
+  // A user namespace of its own, whose inotify limit (3 watches) is below the 7 directories.
+  const limited = ['unshare', '-U', '-r', 'sh', '-c', 'echo 3 > /proc/sys/user/max_inotify_watches && exec "$@"', 'sh'];
+  const run = startCli([src, rep, '--watch', '--interval', '1s'], limited);
+  try {
+    await within(10_000, run.waitFor(/cycle done/), 'the first cycle');
+    assert.match(
+      run.output(),
+      /WARN watch mode: the inotify watch limit is reached .*max_user_watches.*; the full cycle every 1s goes on/,
+    );
+    writeFileSync(join(src, 'later'), 'later');
+    await until(() => content(join(rep, 'later')) === 'later', 'a new file copied by a full cycle');
+    await within(10_000, run.waitFor(/cycle done/, 3), 'two more cycles');
+    assert.is(run.output().match(/watch mode:/g)?.length, 1, run.output());
+    assert.not.match(run.output(), /watching /);
+  } finally {
+    run.child.kill('SIGTERM');
+  }
+  assert.is(await within(10_000, run.exit, 'exit after SIGTERM'), 0);
+  assert.is(rsyncDiff(src, rep), '');
+});
+
 W('only excludes that name a directory outright are left unwatched; the rest filter events', () => {
   assert.equal(ignoreGlobs(['node_modules', '/build', 'cache/', '*.tmp', 'docs/*.md', 'a/b', '/x/y']), [
     '**/node_modules',
