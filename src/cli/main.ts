@@ -43,11 +43,11 @@ async function main(argv: string[]): Promise<number> {
   // on the other core and is ready to walk the replica when the first cycle starts.
   let log: Logger | undefined;
   const { WorkerPool } = await import('../tree/local/pool.js');
-  // A pool thread that fails outside a task (its module cannot load) leaves work that never
-  // finishes: the run ends at once, exit 2. Temporary files left are removed by the next run.
   // Over small trees alone, no thread starts until there is something to hash or copy: the
   // coordinator walks them before one could boot, and exiting waits for a thread still booting.
   const small = options.jobs.every((job) => isSmallTree(job.source) && isSmallTree(job.replica));
+  // A pool thread that fails (its module cannot load) leaves work that never finishes: the run
+  // ends at once, exit 2. Temporary files left are removed by the next run.
   const onError = (error: Error): void => {
     if (log) log.error(`worker failed: ${error.message}; stopping`);
     else process.stderr.write(`replisync: worker failed: ${error.message}\n`);

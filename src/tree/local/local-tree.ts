@@ -87,7 +87,7 @@ export class LocalTree implements Tree {
     excludes: { mine: readonly string[]; other: readonly string[] },
     stop?: StopFlag,
   ): Promise<[Snapshot, Snapshot]> {
-    // A pool that has not started a thread was told both trees are small: walked here, before one could boot.
+    // A pool made on demand (for small trees) that has not started a thread: both walked here, sooner than one could boot.
     if (!this.pool.started) return [await this.scan(excludes.mine, stop), await other.scan(excludes.other, stop)];
     const shares = { mine: newShare(), other: newShare() };
     const found = this.pool.scan({

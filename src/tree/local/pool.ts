@@ -35,7 +35,10 @@ export const THREAD_EXEC_ARGV: readonly string[] = [...process.execArgv, ...OWN_
 const loadPiscina = (): typeof Piscina =>
   (createRequire(import.meta.url)('piscina') as { Piscina: typeof Piscina }).Piscina;
 
-/** When a pool starts its first thread: at once (to boot while the program loads), or with its first task. */
+/**
+ * When a pool starts its first thread: at once (to boot while the program loads), or with its
+ * first task, which is then no walk (see `started`) and no work shorter than a thread's boot.
+ */
 export type Boot = 'now' | 'on-demand';
 
 /** The one worker pool of a run: scanning, hashing and copying all go through it. */
