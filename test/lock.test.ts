@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { acquireLock, defaultLockDir } from '../src/run/lock.js';
+import { sha256Hex } from '../src/run/sha256.js';
 import { removeDir, tempDir } from './helpers.js';
 
 const L = suite<{ dir: string }>('lock', { dir: '' });
@@ -18,6 +21,21 @@ L('a live holder is named; release frees the lock for the next one', ({ dir }) =
   first.release();
   assert.not.ok(existsSync(first.path));
   acquireLock('/data/replica', dir).release();
+});
+
+L('lock files keep the names createHash gave them: the same SHA-256 for any replica path', ({ dir }) => {
+  const lock = acquireLock('/data/replica', dir);
+  lock.release();
+  assert.is(lock.path, join(dir, `${createHash('sha256').update('/data/replica').digest('hex').slice(0, 24)}.lock`));
+  // Every padding case (55, 56, 64 bytes), multi-byte and raw-byte names (lone surrogates).
+  for (const text of ['', 'abc', 'a'.repeat(55), 'a'.repeat(56), 'a'.repeat(64), 'é/\udc80ü', 'x'.repeat(1000)])
+    assert.is(sha256Hex(text), createHash('sha256').update(text).digest('hex'), `${text.length} characters`);
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (text) => {
+      assert.is(sha256Hex(text), createHash('sha256').update(text).digest('hex'));
+    }),
+    { numRuns: 500 },
+  );
 });
 
 L('a lock left half-written by a killed process (empty or garbage) is taken over', ({ dir }) => {

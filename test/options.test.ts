@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import type { UserOptions } from '../src/cli/args.js';
 import { resolveOptions } from '../src/cli/resolve.js';
 import { parseDuration, parseMaxDelete, parseSize, parseWorkers } from '../src/cli/units.js';
-import { defaultStateDir } from '../src/run/state-file.js';
+import { defaultStateDir } from '../src/run/state-dir.js';
 import { cycleOptions } from '../src/sync/cycle.js';
 import { removeDir, tempDir } from './helpers.js';
 

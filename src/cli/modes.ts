@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { usageError } from '../errors.js';
 import type { ResolvedJob } from '../run/options.js';
-import { defaultStateDir } from '../run/state-file.js';
+import { defaultStateDir } from '../run/state-dir.js';
 import type { ConflictRule } from '../sync/two-way/reconcile.js';
 import { DEFAULT_WATCH_DELAY, type JobSettings } from './flags.js';
 import { overlap } from './identity.js';

@@ -1,12 +1,11 @@
 import type { Logger } from '../report/log.js';
 import type { Progress } from '../report/progress.js';
 import { type CycleOptions, type CycleReport, type PlanOptions, planSync, runSync, type Trees } from '../sync/cycle.js';
-import { runTwoWay } from '../sync/two-way/cycle.js';
 import type { PairState } from '../sync/two-way/state.js';
 import { LocalTree } from '../tree/local/local-tree.js';
 import type { WorkerPool } from '../tree/local/pool.js';
 import type { StopFlag } from '../tree/tree.js';
-import { defaultStateDir, loadState, saveState, statePath } from './state-file.js';
+import { defaultStateDir } from './state-dir.js';
 
 /** The two local trees of a folder pair, sharing the run's pool. */
 export const localTrees = (pool: WorkerPool, source: string, replica: string, oneFileSystem = false): Trees => ({
@@ -18,7 +17,7 @@ export const localTrees = (pool: WorkerPool, source: string, replica: string, on
  * One cycle of a local folder pair (see `runSync`, and `runTwoWay` for a two-way pair, whose
  * state is kept in `stateDir`); with `only`, a targeted cycle over those subtrees (watch mode).
  */
-export function runCycle(
+export async function runCycle(
   pool: WorkerPool,
   options: CycleOptions & { readonly stateDir?: string },
   log: Logger,
@@ -28,6 +27,11 @@ export function runCycle(
 ): Promise<CycleReport> {
   const trees = localTrees(pool, options.source, options.replica, options.oneFileSystem);
   if (!options.twoWay) return runSync(trees, options, log, stop, progress, only);
+  // Loaded for a two-way pair only: its state is hashed with node:crypto, which costs a start-up.
+  const [{ runTwoWay }, { loadState, saveState, statePath }] = await Promise.all([
+    import('../sync/two-way/cycle.js'),
+    import('./state-file.js'),
+  ]);
   const file = statePath(options.stateDir ?? defaultStateDir(), options.source, options.replica);
   const store = {
     load: () => loadState(file, options.source, options.replica),

@@ -1,9 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { linkSync, lstatSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describeCause, errnoCode, usageError } from '../errors.js';
 import { makeDirs } from '../tree/local/makedirs.js';
+import { sha256Hex } from './sha256.js';
 
 /**
  * Lock files live outside every replica (a replica must hold only what its source holds), in
@@ -102,9 +102,10 @@ const unlinkIfThere = (path: string): void => {
  */
 export function acquireLock(replica: string, dir = defaultLockDir(), what: 'replica' | 'source' = 'replica'): Lock {
   privateDir(dir);
-  const path = join(dir, `${createHash('sha256').update(replica).digest('hex').slice(0, 24)}.lock`);
+  const path = join(dir, `${sha256Hex(replica).slice(0, 24)}.lock`);
   const me: Holder = { pid: process.pid, start: processStart(process.pid), replica, since: new Date().toISOString() };
-  const temp = join(dir, `.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+  // Unique enough within this process (and `wx` refuses a clash rather than share a file).
+  const temp = join(dir, `.${process.pid}-${Math.random().toString(16).slice(2, 14)}.tmp`);
   try {
     writeFileSync(temp, JSON.stringify(me), { flag: 'wx', mode: 0o600 });
   } catch (error) {

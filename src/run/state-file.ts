@@ -1,14 +1,9 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { describeCause, errnoCode, ReplisyncError } from '../errors.js';
 import { BadState, decodeState, encodeState, type PairState } from '../sync/two-way/state.js';
 import { makeDirs } from '../tree/local/makedirs.js';
-
-/** `--state-dir`'s default: `$XDG_STATE_HOME/replisync`, else `~/.local/state/replisync`. */
-export const defaultStateDir = (env = process.env): string =>
-  join(env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'replisync');
 
 const safe = (path: string): string =>
   basename(path)
