@@ -3,8 +3,10 @@
 // costs less than resolving and linking a graph of chunks, and a pool thread that loads a
 // CommonJS task module never starts an ES module loader of its own.
 // piscina (which finds its own worker file) and @parcel/watcher's native binaries stay external.
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Script } from 'node:vm';
 import { build } from 'esbuild';
+import { wrapCommonJs } from '../dist/src/cli/compiled.js';
 
 const out = new URL('../dist/bin/', import.meta.url);
 rmSync(out, { recursive: true, force: true });
@@ -24,7 +26,8 @@ const common = {
   logLevel: 'warning',
 };
 
-// The bin is a few lines that answer `--version` alone, then require the run (main.cjs).
+// The bin is a few lines that answer `--version` alone, then run main.cjs (its import of
+// main.js is the unbundled build's way there).
 const runIsBeside = {
   name: 'run-is-beside',
   setup(build) {
@@ -36,8 +39,6 @@ await build({
   entryPoints: ['dist/src/cli/bin.js'],
   outfile: 'dist/bin/replisync.cjs',
   plugins: [runIsBeside],
-  // require(), not import(): loading the run then needs no ES module loader.
-  supported: { 'dynamic-import': false },
 });
 chmodSync(new URL('replisync.cjs', out), 0o755);
 await build({
@@ -48,3 +49,8 @@ await build({
   outExtension: { '.js': '.cjs' },
 });
 rmSync(metaUrl);
+
+// V8's code cache for the run, made by this Node (see `runCompiled`).
+const main = new URL('main.cjs', out);
+const script = new Script(wrapCommonJs(readFileSync(main, 'utf8')), { filename: main.pathname });
+writeFileSync(new URL('main.cjs.cache', out), script.createCachedData());

@@ -1,14 +1,17 @@
-import { mkdirSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Script } from 'node:vm';
 import { createConsola } from 'consola/core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { wrapCommonJs } from '../src/cli/compiled.js';
 import { cycleOptions, runCycle } from '../src/index.js';
 import { LocalTree } from '../src/tree/local/local-tree.js';
 import { WorkerPool } from '../src/tree/local/pool.js';
 import { isSmallTree } from '../src/tree/local/small-tree.js';
 import { scanTree } from '../src/tree/local/walk.js';
-import { removeDir, rsyncDiff, tempDir, writeTree } from './helpers.js';
+import { CLI, removeDir, rsyncDiff, tempDir, writeTree } from './helpers.js';
 
 const S = suite<{ dir: string }>('start-up', { dir: '' });
 S.before.each((ctx) => {
@@ -66,5 +69,29 @@ S(
     }
   },
 );
+
+S("the bundle's run compiles from the V8 code cache beside it, and runs without a fitting one", async ({ dir }) => {
+  const main = join(dirname(CLI), 'main.cjs');
+  const script = new Script(wrapCommonJs(readFileSync(main, 'utf8')), {
+    filename: main,
+    cachedData: readFileSync(`${main}.cache`),
+  });
+  assert.is(script.cachedDataRejected, false, 'the cache made by the build fits this Node');
+  // A copy beside the real bundle (so that node_modules still resolves), its cache garbage.
+  const copy = mkdtempSync(join(dirname(dirname(CLI)), 'stale-cache-'));
+  try {
+    cpSync(dirname(CLI), copy, { recursive: true });
+    writeFileSync(join(copy, 'main.cjs.cache'), 'not a code cache');
+    writeTree(join(dir, 's'), { a: 'a', 'd/b': 'b' });
+    const run = spawnSync(process.execPath, [join(copy, 'replisync.cjs'), join(dir, 's'), join(dir, 'r'), '--once'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    assert.is(run.status, 0, run.stderr);
+    assert.is(rsyncDiff(join(dir, 's'), join(dir, 'r')), '');
+  } finally {
+    removeDir(copy);
+  }
+});
 
 S.run();
