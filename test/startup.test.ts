@@ -27,6 +27,8 @@ S('isSmallTree: a tree of at most 2,000 entries, or nothing yet; a bigger one is
   writeTree(dir, Object.fromEntries(Array.from({ length: 1990 }, (_, i) => [`few/d${i % 10}/f${i}`, ''])));
   writeTree(dir, Object.fromEntries(Array.from({ length: 1991 }, (_, i) => [`many/d${i % 10}/f${i}`, ''])));
   writeTree(dir, Object.fromEntries(Array.from({ length: 2001 }, (_, i) => [`flat-many/f${i}`, ''])));
+  // A directory whose name is not UTF-8 cannot be listed by the name readdir gives: in doubt, not small.
+  mkdirSync(Buffer.concat([Buffer.from(join(dir, 'raw/')), Buffer.from([0xff, 0x61])]), { recursive: true });
   const cases: [string, boolean][] = [
     ['flat', true],
     ['empty', true],
@@ -36,6 +38,7 @@ S('isSmallTree: a tree of at most 2,000 entries, or nothing yet; a bigger one is
     ['few', true],
     ['many', false],
     ['flat-many', false],
+    ['raw', false],
   ];
   for (const [name, small] of cases) assert.is(isSmallTree(join(dir, name)), small, name);
 });
