@@ -11,6 +11,8 @@ import { wrapCommonJs } from '../dist/src/cli/compiled.js';
 const out = new URL('../dist/bin/', import.meta.url);
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
+// The bin keeps its name (`replisync.js`, which npm links and npx caches) and is CommonJS.
+writeFileSync(new URL('package.json', out), '{ "type": "commonjs" }\n');
 
 // import.meta.url, as CommonJS knows it.
 const metaUrl = new URL('import-meta-url.js', out);
@@ -37,10 +39,10 @@ const runIsBeside = {
 await build({
   ...common,
   entryPoints: ['dist/src/cli/bin.js'],
-  outfile: 'dist/bin/replisync.cjs',
+  outfile: 'dist/bin/replisync.js',
   plugins: [runIsBeside],
 });
-chmodSync(new URL('replisync.cjs', out), 0o755);
+chmodSync(new URL('replisync.js', out), 0o755);
 await build({
   ...common,
   entryPoints: ['dist/src/cli/main.js', 'dist/workers/scan.js', 'dist/workers/hash.js', 'dist/workers/copy.js'],

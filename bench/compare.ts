@@ -17,7 +17,7 @@ import { changeBothSides, freshPair, type Pair, twoWayTools } from './two-way.js
  * Two-way scenarios (two-way-initial, two-way-noop, two-way-change) compare replisync --two-way
  * with unison -batch and rclone bisync, each on a pair of its own; ratios there are to rclone bisync.
  */
-const CLI = fileURLToPath(new URL('../bin/replisync.cjs', import.meta.url));
+const CLI = fileURLToPath(new URL('../bin/replisync.js', import.meta.url));
 const { values } = parseArgs({
   options: {
     tree: { type: 'string', default: 'many-small' },
@@ -25,7 +25,7 @@ const { values } = parseArgs({
     dir: { type: 'string', default: join(tmpdir(), 'replisync-bench') },
     scenarios: { type: 'string', default: 'initial,noop,change,checksum,two-way-initial,two-way-noop,two-way-change' },
     workers: { type: 'string' },
-    // Another build's CLI (e.g. a copy of an older build's dist/bin/replisync.cjs, or dist/src/cli/main.js before the bundle), run beside this one.
+    // Another build's CLI (e.g. a copy of an older build's dist/bin/replisync.js, or dist/src/cli/main.js before the bundle), run beside this one.
     baseline: { type: 'string' },
     // Drop the page cache before every run (root only): what a first sync after boot or a nightly --checksum pays.
     cold: { type: 'boolean', default: false },

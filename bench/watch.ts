@@ -11,7 +11,7 @@ import { ensureTree, SHAPES, type TreeName } from './tree.js';
  * carried them (from the log), and the CPU an idle watched tree costs. Usage:
  *   node dist/bench/watch.js --tree many-small [--edits 100] [--dir /data/bench]
  */
-const CLI = fileURLToPath(new URL('../bin/replisync.cjs', import.meta.url));
+const CLI = fileURLToPath(new URL('../bin/replisync.js', import.meta.url));
 const { values } = parseArgs({
   options: {
     tree: { type: 'string', default: 'many-small' },

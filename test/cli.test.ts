@@ -203,7 +203,7 @@ Cli(
       writeTree(src, { big: Buffer.alloc(64 * 1024 * 1024, 1) });
       const run = () =>
         new Promise<{ code: number | null; stderr: string }>((done) => {
-          const child = spawn(process.execPath, [join(broken, 'replisync.cjs'), src, rep, '--once', '--checksum'], {
+          const child = spawn(process.execPath, [join(broken, 'replisync.js'), src, rep, '--once', '--checksum'], {
             stdio: ['ignore', 'ignore', 'pipe'],
           });
           let stderr = '';

@@ -11,7 +11,7 @@ import { type CycleOptions, type CycleReport, cycleOptions } from '../src/sync/c
 import { WorkerPool } from '../src/tree/local/pool.js';
 
 /** The CLI as it ships: the bundle `npm run build` makes. */
-export const CLI = fileURLToPath(new URL('../bin/replisync.cjs', import.meta.url));
+export const CLI = fileURLToPath(new URL('../bin/replisync.js', import.meta.url));
 
 /** A fresh directory under the system temp dir; remove it with `rmSync(dir, { recursive: true })`. */
 export function tempDir(): string {

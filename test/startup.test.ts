@@ -86,7 +86,7 @@ S("the bundle's run compiles from the V8 code cache beside it, and runs without 
     cpSync(dirname(CLI), copy, { recursive: true });
     writeFileSync(join(copy, 'main.cjs.cache'), 'not a code cache');
     writeTree(join(dir, 's'), { a: 'a', 'd/b': 'b' });
-    const run = spawnSync(process.execPath, [join(copy, 'replisync.cjs'), join(dir, 's'), join(dir, 'r'), '--once'], {
+    const run = spawnSync(process.execPath, [join(copy, 'replisync.js'), join(dir, 's'), join(dir, 'r'), '--once'], {
       encoding: 'utf8',
       timeout: 20_000,
     });
