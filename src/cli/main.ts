@@ -39,12 +39,12 @@ async function main(argv: string[]): Promise<number> {
   process.on('exit', () => {
     for (const lock of locks) lock.release();
   });
-  // Started before the rest of the program is loaded, so that its first thread boots meanwhile
-  // on the other core and is ready to walk the replica when the first cycle starts.
   let log: Logger | undefined;
   const { WorkerPool } = await import('../tree/local/pool.js');
-  // Over small trees alone, no thread starts until there is something to hash or copy: the
-  // coordinator walks them before one could boot, and exiting waits for a thread still booting.
+  // Made before the rest of the program is loaded, so that its first thread boots meanwhile on
+  // the other core and is ready to walk the replica when the first cycle starts. Over small
+  // trees alone, no thread starts until there is something to hash or copy: the coordinator
+  // walks them before one could boot, and exiting waits for a thread still booting.
   const small = options.jobs.every((job) => isSmallTree(job.source) && isSmallTree(job.replica));
   // A pool thread that fails (its module cannot load) leaves work that never finishes: the run
   // ends at once, exit 2. Temporary files left are removed by the next run.

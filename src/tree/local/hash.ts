@@ -23,6 +23,7 @@ let hasher: Hasher | undefined;
  */
 export async function hasherFor(blockSize: number): Promise<Hasher> {
   if (hasher && hasher.block.length >= blockSize) return hasher;
+  // Found by require.resolve: the bundle is CommonJS, which has no import.meta.resolve.
   const { instance } = await WebAssembly.instantiate(
     readFileSync(join(dirname(createRequire(import.meta.url).resolve('xxhash-wasm')), '../workerd/xxhash.wasm')),
   );

@@ -100,8 +100,6 @@ export class LocalTree implements Tree {
       },
       help: { root: this.root, exclude: excludes.mine, share: shares.mine, stop, oneFileSystem: this.oneFileSystem },
     });
-    // Handled here so that a failing pool scan is never unhandled while the coordinator walks; awaited below.
-    found.catch(() => undefined);
     const mine = new ListingSink();
     const theirs = new ListingSink();
     await drainYielding(
