@@ -8,7 +8,7 @@ import { Bench } from 'tinybench';
 import xxhash from 'xxhash-wasm';
 import { runCycle } from '../src/run/cycle.js';
 import { type CycleOptions, cycleOptions } from '../src/sync/cycle.js';
-import { ListingSink } from '../src/tree/local/columns.js';
+import { ColumnSink } from '../src/tree/local/columns.js';
 import { hasherFor } from '../src/tree/local/hash.js';
 import { WorkerPool } from '../src/tree/local/pool.js';
 import { closeFront, newShare } from '../src/tree/local/split-walk.js';
@@ -50,14 +50,14 @@ async function walkBothEnds(pool: WorkerPool, root: string): Promise<number> {
   const nothing = newShare();
   closeFront(nothing);
   const pooled = pool.scan({ walk: { root, exclude: [], share }, help: { root, exclude: [], share: nothing } });
-  const sink = new ListingSink();
+  const sink = new ColumnSink();
   await drainYielding(walkBack(root, undefined, sink, share));
   sink.decode((await pooled).walk);
   return sink.snapshot(root).entries.length;
 }
 
 function walkColumns(root: string): number {
-  const sink = new ListingSink();
+  const sink = new ColumnSink();
   sink.decode(scanFront({ root, exclude: [], share: newShare() }));
   return sink.snapshot(root).entries.length;
 }
@@ -103,8 +103,11 @@ const walking = new Bench({
   iterations: 3,
 });
 walking
-  .add('readdir + lstat, sync, on this thread → Entry objects', () => void scanTree(small))
-  .add('readdir + lstat, sync → columns → decoded (what crosses from a pool thread)', () => void walkColumns(small))
+  .add('readdir + lstat, sync, on this thread → columns', () => void scanTree(small))
+  .add(
+    'readdir + lstat, sync → columns, encoded and decoded (what crosses from a pool thread)',
+    () => void walkColumns(small),
+  )
   .add('one tree from both ends: this thread and a pool thread', async () => void (await walkBothEnds(walkPool, small)))
   .add('fs.promises, 64 concurrent walkers', async () => void (await walkAsync(small, 64)))
   .add("readdirSync recursive, no stat (Node's own listing)", () => void readdirSync(small, { recursive: true }));

@@ -6,7 +6,7 @@ import { describe } from '../src/report/text.js';
 import { plan, planActions } from '../src/sync/plan.js';
 import { scanSubtrees } from '../src/tree/local/subtrees.js';
 import { comparePaths } from '../src/tree/order.js';
-import type { Entry, Snapshot } from '../src/tree/tree.js';
+import { type Entry, entryArray, type Snapshot } from '../src/tree/tree.js';
 import { COLLAPSE, dirtyRoots, FULL } from '../src/watch/dirty.js';
 import { removeDir, tempDir, writeTree } from './helpers.js';
 
@@ -80,7 +80,7 @@ test('scanSubtrees lists the dirty subtrees whole and only the way down to them'
     mkdirSync(join(dir, 'a/b/c/empty'));
     writeFileSync(join(dir, 'file-not-dir'), 'plain');
     const paths = (roots: string[]): string[] =>
-      scanSubtrees(dir, roots, undefined, false).entries.map((e) => `${e.path}:${e.kind}`);
+      entryArray(scanSubtrees(dir, roots, undefined, false).entries).map((e) => `${e.path}:${e.kind}`);
     assert.equal(paths(['a/b/c', 'x/y', 'missing/deep', 'file-not-dir/below']), [
       ':dir',
       'a:dir',

@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileExcludes } from '../src/tree/filter.js';
 import { scanTree } from '../src/tree/local/walk.js';
+import { entryArray } from '../src/tree/tree.js';
 import { removeDir, runCli, tempDir, within, writeTree } from './helpers.js';
 
 const cases: Array<[string, string, boolean, boolean]> = [
@@ -75,8 +76,8 @@ test('patterns that make a backtracking matcher take minutes match in one pass (
 
 /** The files and directories a walk with one exclude keeps, as relative paths. */
 const ourKeeps = (root: string, pattern: string): string[] =>
-  scanTree(root, [pattern])
-    .entries.map((e) => e.path)
+  entryArray(scanTree(root, [pattern]).entries)
+    .map((e) => e.path)
     .filter((path) => path !== '')
     .sort();
 
@@ -207,8 +208,8 @@ test('--include, --exclude, --include-from and --exclude-from in any order keep 
       assert.is(r.code, 0, r.stderr);
       execFileSync('rsync', ['-a', ...rules, `${src}/`, `${theirs}/`]);
       const list = (root: string): string[] =>
-        scanTree(root)
-          .entries.map((e) => `${e.path}:${e.kind}`)
+        entryArray(scanTree(root).entries)
+          .map((e) => `${e.path}:${e.kind}`)
           .sort();
       assert.equal(list(ours), list(theirs), rules.join(' '));
     }

@@ -9,11 +9,18 @@ import { Fields, type Logger } from '../src/report/log.js';
 import { runCycle } from '../src/run/cycle.js';
 import { type CycleOptions, type CycleReport, cycleOptions } from '../src/sync/cycle.js';
 import { WorkerPool } from '../src/tree/local/pool.js';
+import { type Entry, entryArray, type Snapshot } from '../src/tree/tree.js';
 
 /** The CLI as it ships: the bundle `npm run build` makes. */
 export const CLI = fileURLToPath(new URL('../bin/replisync.js', import.meta.url));
 
 /** A fresh directory under the system temp dir; remove it with `rmSync(dir, { recursive: true })`. */
+/** A snapshot with its entries in an array, to compare whole. */
+export const plain = (s: Snapshot): { root: string; entries: Entry[]; unreadable: Snapshot['unreadable'] } => ({
+  ...s,
+  entries: entryArray(s.entries),
+});
+
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'replisync-test-'));
 }

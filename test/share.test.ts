@@ -2,11 +2,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Failure } from '../src/errors.js';
 import { compileExcludes } from '../src/tree/filter.js';
-import { ListingSink, type Sink } from '../src/tree/local/columns.js';
+import { ColumnSink, type Sink } from '../src/tree/local/columns.js';
 import { backOpen, backShare, claimBack, claimFront, closeFront, newShare } from '../src/tree/local/split-walk.js';
 import { scanTree, walkBack, walkFront } from '../src/tree/local/walk.js';
-import type { Entry } from '../src/tree/tree.js';
-import { removeDir, tempDir, writeTree } from './helpers.js';
+import { type Entry, entryArray } from '../src/tree/tree.js';
+import { plain, removeDir, tempDir, writeTree } from './helpers.js';
 
 const P = suite('share: claims from both ends');
 
@@ -77,7 +77,7 @@ W.after.each((ctx) => removeDir(ctx.dir));
 
 /** Keeps every listing in one place and counts which directories were listed, and how often. */
 class Recorder implements Sink {
-  readonly all = new ListingSink();
+  readonly all = new ColumnSink();
   readonly listed: string[] = [];
   get unreadable(): Failure[] {
     return this.all.unreadable;
@@ -96,8 +96,10 @@ const exclude = compileExcludes(['skip/']);
 
 function check(dir: string, recorder: Recorder, how: string): void {
   const whole = scanTree(dir, ['skip/']);
-  assert.equal(recorder.all.snapshot(dir), whole, `${how}: the same snapshot as one thread's walk`);
-  const dirs = whole.entries.filter((e) => e.kind === 'dir').map((e) => e.path);
+  assert.equal(plain(recorder.all.snapshot(dir)), plain(whole), `${how}: the same snapshot as one thread's walk`);
+  const dirs = entryArray(whole.entries)
+    .filter((e) => e.kind === 'dir')
+    .map((e) => e.path);
   assert.equal([...recorder.listed].sort(), dirs.sort(), `${how}: every directory listed exactly once`);
 }
 
@@ -121,7 +123,7 @@ W('whatever the interleaving, the two ends list each directory once and add up t
     'l',
   ];
   assert.equal(
-    scanTree(dir, ['skip/']).entries.map((e) => e.path),
+    entryArray(scanTree(dir, ['skip/']).entries).map((e) => e.path),
     order,
     'the whole tree in walk order, the reference below',
   );
@@ -176,7 +178,7 @@ W('a missing root: whichever end claims it finds an empty tree', ({ dir }) => {
   const recorder = new Recorder();
   advance(walkBack(`${dir}/absent`, undefined, recorder, share), Infinity);
   advance(walkFront(`${dir}/absent`, undefined, recorder, share), Infinity);
-  assert.equal(recorder.all.snapshot(`${dir}/absent`).entries, []);
+  assert.equal(recorder.all.snapshot(`${dir}/absent`).entries.length, 0);
   assert.is(backShare(share), 'all');
 });
 

@@ -11,7 +11,7 @@ import { LocalTree } from '../src/tree/local/local-tree.js';
 import { WorkerPool } from '../src/tree/local/pool.js';
 import { isSmallTree } from '../src/tree/local/small-tree.js';
 import { scanTree } from '../src/tree/local/walk.js';
-import { CLI, removeDir, rsyncDiff, tempDir, writeTree } from './helpers.js';
+import { CLI, plain, removeDir, rsyncDiff, tempDir, writeTree } from './helpers.js';
 
 const S = suite<{ dir: string }>('start-up', { dir: '' });
 S.before.each((ctx) => {
@@ -52,7 +52,7 @@ S(
     try {
       const source = new LocalTree(join(dir, 's'), pool);
       const [mine, theirs] = await source.scanWith(new LocalTree(join(dir, 'r'), pool), { mine: [], other: [] });
-      assert.equal([mine, theirs], [scanTree(join(dir, 's')), scanTree(join(dir, 'r'))]);
+      assert.equal([plain(mine), plain(theirs)], [plain(scanTree(join(dir, 's'))), plain(scanTree(join(dir, 'r')))]);
       assert.not.ok(pool.started, 'both trees walked on the coordinator');
       const log = createConsola({ level: -1, reporters: [] });
       const stop = new Int32Array(new SharedArrayBuffer(4));

@@ -7,7 +7,7 @@ import { LocalTree } from '../src/tree/local/local-tree.js';
 import { WorkerPool } from '../src/tree/local/pool.js';
 import { MemoryTree } from '../src/tree/memory/memory-tree.js';
 import { sameMtime } from '../src/tree/mtime.js';
-import type { Entry, Snapshot, Tree } from '../src/tree/tree.js';
+import { type Entry, entryArray, type Snapshot, type Tree } from '../src/tree/tree.js';
 import { captureLogger, operations, removeDir, tempDir } from './helpers.js';
 
 /** What a test does to one side between cycles, as a user would. */
@@ -116,15 +116,15 @@ const BACKENDS: Backend[] = [
 
 /** Entries as a comparison sees them: the root's own mtime and mode aside, which the replica's root keeps. */
 const shape = (snapshot: Snapshot): string[] =>
-  snapshot.entries
+  entryArray(snapshot.entries)
     .filter((e) => e.path !== '')
     .map((e) => `${e.path} ${e.kind} ${e.size} ${e.kind === 'symlink' ? e.target : (e.mode & 0o777).toString(8)}`);
 
 async function assertSame(trees: Trees): Promise<void> {
   const [s, r] = await Promise.all([trees.source.scan([]), trees.replica.scan([])]);
   assert.equal(shape(r), shape(s));
-  s.entries.forEach((e, i) => {
-    const twin = r.entries[i] as Entry;
+  entryArray(s.entries).forEach((e, i) => {
+    const twin = r.entries.at(i) as Entry;
     assert.ok(e.path === '' || sameMtime(e.mtimeMs, twin.mtimeMs), `mtime of ${e.path}`);
   });
 }

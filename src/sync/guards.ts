@@ -7,7 +7,7 @@ import type { Action, Plan } from './plan.js';
  * something: most often a disk that is not mounted. Refused unless `allowEmptySource`.
  */
 export function refuseEmptySource(source: Snapshot, replica: Snapshot, allowEmptySource: boolean): void {
-  const root = source.entries[0];
+  const root = source.entries.at(0);
   if (root?.kind !== 'dir') {
     throw new ReplisyncError(
       'fatal',

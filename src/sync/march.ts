@@ -20,8 +20,8 @@ export function march(source: Snapshot, replica: Snapshot, marcher: Marcher): vo
   // Below a path whose case answered false, everything is skipped on both sides.
   let skip: string | undefined;
   while (i < a.length || j < b.length) {
-    const s = a[i];
-    const r = b[j];
+    const s = a.at(i);
+    const r = b.at(j);
     const order = s === undefined ? 1 : r === undefined ? -1 : s.path === r.path ? 0 : comparePaths(s.path, r.path);
     const entry = (order <= 0 ? s : r) as Entry;
     if (order <= 0) i++;

@@ -25,11 +25,29 @@ export interface Entry {
   readonly link?: string;
 }
 
+/**
+ * A snapshot's entries, read by position (0 up to `length`): a plain array does, and so do
+ * columns that make each entry as it is read (a local tree's, which keep nothing per entry
+ * for the collector).
+ */
+export interface Entries {
+  readonly length: number;
+  at(index: number): Entry | undefined;
+}
+
+/** Every entry of a snapshot as an array (where a whole array is worth its memory). */
+export function entryArray(entries: Entries): Entry[] {
+  if (Array.isArray(entries)) return entries;
+  const all: Entry[] = [];
+  for (let i = 0; i < entries.length; i++) all.push(entries.at(i) as Entry);
+  return all;
+}
+
 /** One walk of one tree. */
 export interface Snapshot {
   readonly root: string;
   /** In the order of `comparePaths` (order.ts): the root `''` first, each directory right before its contents. */
-  readonly entries: Entry[];
+  readonly entries: Entries;
   /** Directories whose listing failed: what lies below them is unknown, not absent. */
   readonly unreadable: Failure[];
 }

@@ -63,7 +63,7 @@ export async function runTwoWay(
     ...clock.timing(),
   });
   if (isStopped(stop)) return stoppedEarly();
-  if (a.entries[0]?.kind !== 'dir') {
+  if (a.entries.at(0)?.kind !== 'dir') {
     const what = a.entries.length === 0 ? 'does not exist' : 'is no longer a directory';
     throw new ReplisyncError('fatal', `source ${a.root} ${what}`);
   }
@@ -82,7 +82,7 @@ export async function runTwoWay(
   for (const failure of failures) log.error(`cannot read ${showPath(failure.path)}: ${failure.cause}`);
   // Temporary files of a run that was killed: removed from their side, never synced.
   const leftovers = { source: leftoversOf(a), replica: leftoversOf(b) };
-  const table = rows(mine, withoutLeftovers(a), withoutLeftovers(b));
+  const table = rows(mine, withoutLeftovers(a, leftovers.source), withoutLeftovers(b, leftovers.replica));
   const pairs = pairsToCompare(table, options);
   const { verdicts } = await compareShowing(trees, pairs, { chunkSize: options.chunkSize, stop }, progress);
   if (isStopped(stop)) return stoppedEarly();

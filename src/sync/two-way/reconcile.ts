@@ -62,8 +62,8 @@ export function rows(base: readonly Synced[], source: Snapshot, replica: Snapsho
   let k = 0;
   while (i < base.length || j < a.length || k < b.length) {
     const s = base[i];
-    const x = a[j];
-    const y = b[k];
+    const x = a.at(j);
+    const y = b.at(k);
     // Most paths are on all three lists.
     if (s !== undefined && x !== undefined && y !== undefined && s.path === x.path && x.path === y.path) {
       out.push(row(s.path, s, x, y));

@@ -1,6 +1,6 @@
 import { parentOf } from '../../tree/order.js';
 import { isLeftover } from '../../tree/temp.js';
-import type { Entry, Snapshot } from '../../tree/tree.js';
+import { type Entry, entryArray, type Snapshot } from '../../tree/tree.js';
 import type { Synced } from './state.js';
 
 /**
@@ -24,5 +24,15 @@ export function split(records: readonly Synced[], roots: readonly string[] | und
   return [mine, others];
 }
 
-export const leftoversOf = (s: Snapshot): Entry[] => s.entries.filter(isLeftover);
-export const withoutLeftovers = (s: Snapshot): Snapshot => ({ ...s, entries: s.entries.filter((e) => !isLeftover(e)) });
+export function leftoversOf(s: Snapshot): Entry[] {
+  const found: Entry[] = [];
+  for (let i = 0; i < s.entries.length; i++) {
+    const entry = s.entries.at(i) as Entry;
+    if (isLeftover(entry)) found.push(entry);
+  }
+  return found;
+}
+
+/** The snapshot without the `leftovers` that `leftoversOf` found in it. */
+export const withoutLeftovers = (s: Snapshot, leftovers: readonly Entry[]): Snapshot =>
+  leftovers.length === 0 ? s : { ...s, entries: entryArray(s.entries).filter((e) => !isLeftover(e)) };

@@ -19,7 +19,7 @@ import {
 } from '../tree.js';
 import { Backup } from './backup.js';
 import { resultOf } from './changed.js';
-import { ListingSink } from './columns.js';
+import { ColumnSink } from './columns.js';
 import { DirChain } from './dirs.js';
 import type { WorkerPool } from './pool.js';
 import { compareContents } from './ranges.js';
@@ -66,7 +66,7 @@ export class LocalTree implements Tree {
   }
 
   async scan(exclude: readonly string[], stop?: StopFlag): Promise<Snapshot> {
-    const sink = new ListingSink();
+    const sink = new ColumnSink();
     await drainYielding(walkFront(this.root, compileExcludes(exclude), sink, undefined, stop, this.oneFileSystem));
     return sink.snapshot(this.root);
   }
@@ -100,8 +100,8 @@ export class LocalTree implements Tree {
       },
       help: { root: this.root, exclude: excludes.mine, share: shares.mine, stop, oneFileSystem: this.oneFileSystem },
     });
-    const mine = new ListingSink();
-    const theirs = new ListingSink();
+    const mine = new ColumnSink();
+    const theirs = new ColumnSink();
     await drainYielding(
       walkFront(this.root, compileExcludes(excludes.mine), mine, shares.mine, stop, this.oneFileSystem),
     );

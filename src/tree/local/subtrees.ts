@@ -3,7 +3,7 @@ import type { Exclude } from '../filter.js';
 import { fsPath } from '../names.js';
 import { comparePaths, parentOf } from '../order.js';
 import { type Entry, isStopped, type Snapshot, type StopFlag } from '../tree.js';
-import { ListingSink } from './columns.js';
+import { ColumnSink } from './columns.js';
 import { lstatOf } from './lstat.js';
 import { Seen } from './seen.js';
 import { entryOf, list, rootEntry } from './walk.js';
@@ -24,7 +24,7 @@ export function scanSubtrees(
   oneFileSystem: boolean,
   stop?: StopFlag,
 ): Snapshot {
-  const sink = new ListingSink();
+  const sink = new ColumnSink();
   const seen = new Seen(oneFileSystem);
   try {
     const top = rootEntry(root, seen);
@@ -82,7 +82,7 @@ function walkBelow(
   root: string,
   start: string,
   exclude: Exclude | undefined,
-  sink: ListingSink,
+  sink: ColumnSink,
   seen: Seen,
   stop: StopFlag | undefined,
 ): void {

@@ -4,7 +4,7 @@ import { errnoCode, type Failure, failureOf } from '../../errors.js';
 import { compileExcludes, type Exclude } from '../filter.js';
 import { encodeName, fsPath, hasRawBytes } from '../names.js';
 import { type Entry, isStopped, type Snapshot, type StopFlag } from '../tree.js';
-import { ColumnSink, type EncodedListings, ListingSink, type Sink } from './columns.js';
+import { ColumnSink, type EncodedListings, type Sink } from './columns.js';
 import { fdPath, readLink, readRawNames } from './dirs.js';
 import { type Lstat, lstatOf } from './lstat.js';
 import { Seen } from './seen.js';
@@ -256,7 +256,7 @@ export async function drainYielding(steps: Generator<void, void, undefined>, pau
 
 /** Walks a whole tree on the calling thread. Excluded paths are not listed. */
 export function scanTree(root: string, exclude: readonly string[] = []): Snapshot {
-  const sink = new ListingSink();
+  const sink = new ColumnSink();
   drain(walkFront(root, compileExcludes(exclude), sink));
   return sink.snapshot(root);
 }

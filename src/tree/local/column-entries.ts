@@ -1,0 +1,103 @@
+import type { Entries, Entry, Kind } from '../tree.js';
+
+export const KINDS: readonly Kind[] = ['file', 'dir', 'symlink', 'special'];
+const DIR = KINDS.indexOf('dir');
+
+/** Listings in columns, entry by entry in the order they were listed (see columns.ts). */
+export interface Columns {
+  readonly dirs: readonly string[];
+  readonly paths: readonly string[];
+  readonly counts: Uint32Array;
+  readonly starts: Uint32Array;
+  readonly kinds: Uint8Array;
+  readonly sizes: Float64Array;
+  readonly mtimes: Float64Array;
+  readonly modes: Uint16Array;
+  readonly uids: Uint32Array;
+  readonly gids: Uint32Array;
+  readonly links: ReadonlyMap<number, string>;
+  readonly targets: ReadonlyMap<number, string>;
+}
+
+/**
+ * A snapshot's entries over columns, in walk order: each entry is made when it is read, so a
+ * march over two snapshots leaves only garbage that dies young. Per entry this keeps its
+ * numbers, its path's share of its listing's string, and three indexes (about 40 bytes).
+ */
+export class ColumnEntries implements Entries {
+  readonly #columns: Columns;
+  /** Walk position → column. */
+  readonly #order: Uint32Array;
+  /** Column → its listing. */
+  readonly #listing: Uint32Array;
+
+  constructor(columns: Columns) {
+    this.#columns = columns;
+    const { counts, kinds } = columns;
+    this.#listing = new Uint32Array(kinds.length);
+    const first = new Uint32Array(counts.length + 1);
+    const byDir = new Map<string, number>();
+    counts.forEach((count, l) => {
+      first[l + 1] = (first[l] as number) + count;
+      this.#listing.fill(l, first[l], first[l + 1]);
+      // A directory listed twice (watch mode's ways down) is its last listing.
+      byDir.set(columns.dirs[l] as string, l);
+    });
+    const order = new Uint32Array(kinds.length);
+    let length = 0;
+    // Depth first without recursion, each directory's listing right after its own entry: pairs of (next column, end).
+    const stack: number[] = [];
+    const open = (l: number | undefined): void => {
+      if (l !== undefined) stack.push(first[l] as number, first[l + 1] as number);
+    };
+    open(byDir.get(''));
+    while (stack.length > 0) {
+      const top = stack.length - 2;
+      const column = stack[top] as number;
+      if (column === stack[top + 1]) {
+        stack.length = top;
+        continue;
+      }
+      stack[top] = column + 1;
+      order[length++] = column;
+      if (kinds[column] === DIR) {
+        const path = this.#path(column);
+        // The root is the first entry of its own listing.
+        if (path !== '') open(byDir.get(path));
+      }
+    }
+    // A stopped walk may have listed directories whose parent it never listed: not reached.
+    this.#order = order.subarray(0, length);
+  }
+
+  get length(): number {
+    return this.#order.length;
+  }
+
+  at(index: number): Entry | undefined {
+    const column = this.#order[index];
+    if (column === undefined) return undefined;
+    const c = this.#columns;
+    const path = this.#path(column);
+    const kind = KINDS[c.kinds[column] as number] as Kind;
+    const size = c.sizes[column] as number;
+    const mtimeMs = c.mtimes[column] as number;
+    const mode = c.modes[column] as number;
+    const uid = c.uids[column] as number;
+    const gid = c.gids[column] as number;
+    const target = kind === 'symlink' && c.targets.size > 0 ? c.targets.get(column) : undefined;
+    if (target !== undefined) return { path, kind, size, mtimeMs, mode, uid, gid, target };
+    const link = kind === 'file' && c.links.size > 0 ? c.links.get(column) : undefined;
+    if (link !== undefined) return { path, kind, size, mtimeMs, mode, uid, gid, link };
+    return { path, kind, size, mtimeMs, mode, uid, gid };
+  }
+
+  #path(column: number): string {
+    const listing = this.#listing[column] as number;
+    const { paths, starts } = this.#columns;
+    const joined = paths[listing] as string;
+    const next = column + 1;
+    const end = next < starts.length && this.#listing[next] === listing ? (starts[next] as number) - 1 : joined.length;
+    return joined.slice(starts[column], end);
+  }
+}
