@@ -25,14 +25,32 @@ export interface Columns {
  * numbers, its path's share of its listing's string, and three indexes (about 40 bytes).
  */
 export class ColumnEntries implements Entries {
-  readonly #columns: Columns;
+  readonly #paths: readonly string[];
+  readonly #starts: Uint32Array;
+  readonly #kinds: Uint8Array;
+  readonly #sizes: Float64Array;
+  readonly #mtimes: Float64Array;
+  readonly #modes: Uint16Array;
+  readonly #uids: Uint32Array;
+  readonly #gids: Uint32Array;
+  readonly #links: ReadonlyMap<number, string>;
+  readonly #targets: ReadonlyMap<number, string>;
   /** Walk position → column. */
   readonly #order: Uint32Array;
   /** Column → its listing. */
   readonly #listing: Uint32Array;
 
   constructor(columns: Columns) {
-    this.#columns = columns;
+    this.#paths = columns.paths;
+    this.#starts = columns.starts;
+    this.#kinds = columns.kinds;
+    this.#sizes = columns.sizes;
+    this.#mtimes = columns.mtimes;
+    this.#modes = columns.modes;
+    this.#uids = columns.uids;
+    this.#gids = columns.gids;
+    this.#links = columns.links;
+    this.#targets = columns.targets;
     const { counts, kinds } = columns;
     this.#listing = new Uint32Array(kinds.length);
     const first = new Uint32Array(counts.length + 1);
@@ -77,25 +95,24 @@ export class ColumnEntries implements Entries {
   at(index: number): Entry | undefined {
     const column = this.#order[index];
     if (column === undefined) return undefined;
-    const c = this.#columns;
     const path = this.#path(column);
-    const kind = KINDS[c.kinds[column] as number] as Kind;
-    const size = c.sizes[column] as number;
-    const mtimeMs = c.mtimes[column] as number;
-    const mode = c.modes[column] as number;
-    const uid = c.uids[column] as number;
-    const gid = c.gids[column] as number;
-    const target = kind === 'symlink' && c.targets.size > 0 ? c.targets.get(column) : undefined;
+    const kind = KINDS[this.#kinds[column] as number] as Kind;
+    const size = this.#sizes[column] as number;
+    const mtimeMs = this.#mtimes[column] as number;
+    const mode = this.#modes[column] as number;
+    const uid = this.#uids[column] as number;
+    const gid = this.#gids[column] as number;
+    const target = kind === 'symlink' && this.#targets.size > 0 ? this.#targets.get(column) : undefined;
     if (target !== undefined) return { path, kind, size, mtimeMs, mode, uid, gid, target };
-    const link = kind === 'file' && c.links.size > 0 ? c.links.get(column) : undefined;
+    const link = kind === 'file' && this.#links.size > 0 ? this.#links.get(column) : undefined;
     if (link !== undefined) return { path, kind, size, mtimeMs, mode, uid, gid, link };
     return { path, kind, size, mtimeMs, mode, uid, gid };
   }
 
   #path(column: number): string {
     const listing = this.#listing[column] as number;
-    const { paths, starts } = this.#columns;
-    const joined = paths[listing] as string;
+    const starts = this.#starts;
+    const joined = this.#paths[listing] as string;
     const next = column + 1;
     const end = next < starts.length && this.#listing[next] === listing ? (starts[next] as number) - 1 : joined.length;
     return joined.slice(starts[column], end);

@@ -67,17 +67,27 @@ export class ColumnSink implements Sink {
   listing(dir: string, entries: Entry[]): void {
     this.#dirs.push(dir);
     this.#counts.push(entries.length);
+    const first = this.#kinds.length;
+    const count = entries.length;
+    const starts = this.#starts.extend(count);
+    const kinds = this.#kinds.extend(count);
+    const sizes = this.#sizes.extend(count);
+    const mtimes = this.#mtimes.extend(count);
+    const modes = this.#modes.extend(count);
+    const uids = this.#uids.extend(count);
+    const gids = this.#gids.extend(count);
     let start = 0;
-    for (const entry of entries) {
-      const at = this.#kinds.length;
-      this.#starts.push(start);
+    for (let i = 0; i < count; i++) {
+      const entry = entries[i] as Entry;
+      const at = first + i;
+      starts[at] = start;
       start += entry.path.length + 1;
-      this.#kinds.push(KINDS.indexOf(entry.kind));
-      this.#sizes.push(entry.size);
-      this.#mtimes.push(entry.mtimeMs);
-      this.#modes.push(entry.mode);
-      this.#uids.push(entry.uid);
-      this.#gids.push(entry.gid);
+      kinds[at] = KINDS.indexOf(entry.kind);
+      sizes[at] = entry.size;
+      mtimes[at] = entry.mtimeMs;
+      modes[at] = entry.mode;
+      uids[at] = entry.uid;
+      gids[at] = entry.gid;
       if (entry.target !== undefined) this.#targets.set(at, entry.target);
       if (entry.link !== undefined) this.#links.set(at, entry.link);
     }
@@ -107,8 +117,9 @@ export class ColumnSink implements Sink {
   /** Adds what a pool thread listed. */
   decode(encoded: EncodedListings): void {
     const offset = this.#kinds.length;
-    this.#dirs.push(...encoded.dirs);
-    this.#paths.push(...encoded.paths);
+    // One by one: spreading 100,000 directories as arguments would overflow the stack.
+    for (const dir of encoded.dirs) this.#dirs.push(dir);
+    for (const paths of encoded.paths) this.#paths.push(paths);
     this.#counts.append(encoded.counts);
     this.#starts.append(encoded.starts);
     this.#kinds.append(encoded.kinds);
@@ -119,7 +130,7 @@ export class ColumnSink implements Sink {
     this.#gids.append(encoded.gids);
     encoded.linked.forEach((at, i) => void this.#links.set(offset + at, encoded.links[i] as string));
     encoded.symlinks.forEach((at, i) => void this.#targets.set(offset + at, encoded.targets[i] as string));
-    this.unreadable.push(...encoded.unreadable);
+    for (const failure of encoded.unreadable) this.unreadable.push(failure);
   }
 
   /** One snapshot in walk order, whichever threads listed which directories. */
