@@ -16,4 +16,13 @@ export { WorkerPool } from './tree/local/pool.js';
 export { scanTree } from './tree/local/walk.js';
 export { MemoryTree } from './tree/memory/memory-tree.js';
 export { comparePaths } from './tree/order.js';
-export type { Entry, Kind, Op, OpResult, Snapshot, Tree } from './tree/tree.js';
+export {
+  type Entries,
+  type Entry,
+  entryArray,
+  type Kind,
+  type Op,
+  type OpResult,
+  type Snapshot,
+  type Tree,
+} from './tree/tree.js';
