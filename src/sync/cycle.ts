@@ -27,7 +27,7 @@ import {
 import { comparePairs } from './compare.js';
 import { execute, fieldsOf, textOf } from './execute.js';
 import { limitDeletes, refuseEmptySource } from './guards.js';
-import { emptyPlan, type Plan, pairsToHash, plan, planActions } from './plan.js';
+import { emptyPlan, type Plan, plan, planActions, planUnlessPairs } from './plan.js';
 import type { ConflictRule } from './two-way/reconcile.js';
 
 export type { CycleReport };
@@ -161,18 +161,24 @@ export async function planSync(
     owners: keepsOwners(trees, options),
     hardLinks: !options.noHardLinks && trees.replica.features.hardLinks,
   };
-  const pairs = pairsToHash(source, replica, equal);
-  const { verdicts, unreadable } = await compareShowing(trees, pairs, { chunkSize: options.chunkSize, stop }, progress);
+  // A replica directory that a `dir/` exclude hides may stand where the source has a file.
+  const replicaExclude = compileExcludes(options.deleteExcluded ? [] : options.exclude);
+  const hidden = replicaExclude && ((path: string) => replicaExclude(path, true));
+  const first = planUnlessPairs(source, replica, equal, hidden);
+  const marched = performance.now();
+  const pairs = Array.isArray(first) ? first : [];
+  const { verdicts, unreadable } =
+    pairs.length === 0
+      ? { verdicts: new Map<string, boolean>(), unreadable: new Map<string, string>() }
+      : await compareShowing(trees, pairs, { chunkSize: options.chunkSize, stop }, progress);
   if (isStopped(stop)) return nothing;
   // A pair that could not be compared is copied: the copy either succeeds or reports the real cause.
   for (const [path, cause] of unreadable) log.debug(`cannot compare ${showPath(path)}: ${cause}`);
   const compared = performance.now();
-  // A replica directory that a `dir/` exclude hides may stand where the source has a file.
-  const replicaExclude = compileExcludes(options.deleteExcluded ? [] : options.exclude);
-  const result = plan(source, replica, equal, verdicts, replicaExclude && ((path) => replicaExclude(path, true)));
+  const result = Array.isArray(first) ? plan(source, replica, equal, verdicts, hidden) : first;
   log.debug(
-    `scan ${(scanned - started).toFixed(0)} ms, compare ${pairs.length} pairs ${(compared - scanned).toFixed(0)} ms, ` +
-      `plan ${(performance.now() - compared).toFixed(0)} ms`,
+    `scan ${(scanned - started).toFixed(0)} ms, compare ${pairs.length} pairs ${(compared - marched).toFixed(0)} ms, ` +
+      `plan ${(performance.now() - compared + marched - scanned).toFixed(0)} ms`,
   );
   for (const entry of result.skipped) {
     warnOnce(

@@ -97,6 +97,38 @@ export function plan(
   verdicts: Verdicts,
   hiddenInReplica?: (path: string) => boolean,
 ): Plan {
+  return planned(source, replica, options, verdicts, hiddenInReplica);
+}
+
+/**
+ * The plan, in one march, when no pair needs its content compared; otherwise the pairs that
+ * do (then `plan` with their verdicts). A cycle with none to compare, as a no-op is, reads its
+ * snapshots once instead of twice (a march over a million entries takes about 0.25 s).
+ */
+export function planUnlessPairs(
+  source: Snapshot,
+  replica: Snapshot,
+  options: EqualOptions,
+  hiddenInReplica?: (path: string) => boolean,
+): Plan | Entry[] {
+  const pairs: Entry[] = [];
+  const result = planned(source, replica, options, new Map(), hiddenInReplica, pairs);
+  return pairs.length > 0 ? pairs : result;
+}
+
+/**
+ * With `undecided`, a pair whose verdict is missing goes there instead of throwing. Every pair
+ * the full plan asks a verdict of is among them: a pair left undecided leads no hard-link
+ * group, so this march sends at least as many pairs to `difference` as the full one.
+ */
+function planned(
+  source: Snapshot,
+  replica: Snapshot,
+  options: EqualOptions,
+  verdicts: Verdicts,
+  hiddenInReplica: ((path: string) => boolean) | undefined,
+  undecided?: Entry[],
+): Plan {
   const result = emptyPlan();
   const unreadable = new Set(source.unreadable.map((f) => f.path));
   const cleared = new Set<string>();
@@ -147,6 +179,10 @@ export function plan(
           was: r,
         });
         disturb(s.path);
+        return true;
+      }
+      if (undecided !== undefined && needsHash(s, r, options) && !verdicts.has(s.path)) {
+        undecided.push(s);
         return true;
       }
       const change = difference(s, r, options, verdicts);
