@@ -4,10 +4,14 @@ export const KINDS: readonly Kind[] = ['file', 'dir', 'symlink', 'special'];
 const DIR = KINDS.indexOf('dir');
 
 /** Listings in columns, entry by entry in the order they were listed (see columns.ts). */
-export interface Columns {
+export interface ListingColumns {
+  /** The listed directories, in the order they were listed (the root is `''`). */
   readonly dirs: readonly string[];
+  /** Each listing's paths, NUL-separated, in the order of `dirs`. */
   readonly paths: readonly string[];
+  /** How many entries each listing has. */
   readonly counts: Uint32Array;
+  /** Where each entry's path starts in its listing's string. */
   readonly starts: Uint32Array;
   readonly kinds: Uint8Array;
   readonly sizes: Float64Array;
@@ -15,6 +19,10 @@ export interface Columns {
   readonly modes: Uint16Array;
   readonly uids: Uint32Array;
   readonly gids: Uint32Array;
+}
+
+/** With the few entries that have more: files with other names (`dev:ino`) and symlink targets, by column. */
+export interface Columns extends ListingColumns {
   readonly links: ReadonlyMap<number, string>;
   readonly targets: ReadonlyMap<number, string>;
 }

@@ -1,7 +1,7 @@
 import type { Failure } from '../../errors.js';
 import { comparePaths } from '../order.js';
 import type { Entry, Snapshot } from '../tree.js';
-import { ColumnEntries, KINDS } from './column-entries.js';
+import { ColumnEntries, KINDS, type ListingColumns } from './column-entries.js';
 import { Numbers } from './numbers.js';
 
 /**
@@ -9,25 +9,11 @@ import { Numbers } from './numbers.js';
  * passing them from a pool thread to the coordinator is a few memory copies instead of a
  * structured clone of 100,000 objects (which cost more than the walk itself).
  */
-export interface EncodedListings {
-  /** The listed directories, in the order they were listed (the root is `''`). */
-  readonly dirs: string[];
-  /** Each listing's paths, NUL-separated, in the order of `dirs`. */
-  readonly paths: string[];
-  /** How many entries each listing has. */
-  readonly counts: Uint32Array;
-  /** Where each entry's path starts in its listing's string. */
-  readonly starts: Uint32Array;
-  readonly kinds: Uint8Array;
-  readonly sizes: Float64Array;
-  readonly mtimes: Float64Array;
-  readonly modes: Uint16Array;
-  readonly uids: Uint32Array;
-  readonly gids: Uint32Array;
-  /** The entries (by index) that are files with other names, and their `dev:ino` keys. */
+export interface EncodedListings extends ListingColumns {
+  /** The entries (by column) that are files with other names, and their `dev:ino` keys. */
   readonly linked: Uint32Array;
   readonly links: string[];
-  /** The symlinks (by index) and their targets. */
+  /** The symlinks (by column) and their targets. */
   readonly symlinks: Uint32Array;
   readonly targets: string[];
   readonly unreadable: Failure[];
