@@ -35,7 +35,7 @@ export interface Entries {
   at(index: number): Entry | undefined;
 }
 
-/** Every entry of a snapshot as an array (where a whole array is worth its memory). */
+/** Every entry of a snapshot as an array (where a whole array is worth its memory); an array is given back as it is. */
 export function entryArray(entries: Entries): Entry[] {
   if (Array.isArray(entries)) return entries;
   const all: Entry[] = [];

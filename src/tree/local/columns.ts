@@ -103,7 +103,7 @@ export class ColumnSink implements Sink {
   /** Adds what a pool thread listed. */
   decode(encoded: EncodedListings): void {
     const offset = this.#kinds.length;
-    // One by one: spreading 100,000 directories as arguments would overflow the stack.
+    // One by one: spreading more than about 120,000 directories as arguments overflows the stack.
     for (const dir of encoded.dirs) this.#dirs.push(dir);
     for (const paths of encoded.paths) this.#paths.push(paths);
     this.#counts.append(encoded.counts);

@@ -86,7 +86,8 @@ export function list(
     // directory is listed again, as bytes, so the usual case pays nothing for it.
     const list = (names: string[], raw: boolean, found: Failure[]): Entry[] | undefined => {
       const listed = listChildren(names.sort(), base, raw, dir, exclude, found, seen);
-      if (listed) failures.push(...found);
+      // One by one: spreading more than about 120,000 failures as arguments overflows the stack.
+      if (listed) for (const failure of found) failures.push(failure);
       return listed;
     };
     entries = list(readdirSync(fdPath(fd)), false, []) ?? (list(readRawNames(fdPath(fd)), true, []) as Entry[]);
@@ -230,7 +231,7 @@ function* back(
     if (child.kind === 'dir' && !(yield* back(root, child.path, exclude, sink, share, stop, seen))) return false;
   }
   if (!claimBack(share, dir)) return false;
-  sink.unreadable.push(...failures);
+  for (const failure of failures) sink.unreadable.push(failure);
   sink.listing(dir, top === undefined ? entries : [top, ...entries]);
   yield;
   return true;
