@@ -64,6 +64,16 @@ test('a listing whose parent was never listed (a stopped walk) is not reached; a
   );
 });
 
+test('a pool thread that listed 150,000 directories decodes into a sink that has listings of its own', () => {
+  const theirs = new ColumnSink();
+  const names = Array.from({ length: 150_000 }, (_, i) => `d${i}`);
+  for (const name of names) theirs.listing(name, []);
+  const mine = new ColumnSink();
+  mine.listing('', [dir(''), ...names.map(dir)]);
+  mine.decode(theirs.encode());
+  assert.is(mine.snapshot('/r').entries.length, 150_001);
+});
+
 test('nothing listed, nothing back; reading past the end gives nothing', () => {
   const crossed = new ColumnSink();
   crossed.decode(new ColumnSink().encode());
