@@ -6,7 +6,7 @@ import { describe, showPath } from '../src/report/text.js';
 import type { Verdicts } from '../src/sync/equal.js';
 import { limitDeletes } from '../src/sync/guards.js';
 import { march } from '../src/sync/march.js';
-import { type Plan, pairsToHash, plan, planActions, planUnlessPairs } from '../src/sync/plan.js';
+import { draftPlan, type Plan, pairsToHash, plan, planActions } from '../src/sync/plan.js';
 import { comparePaths } from '../src/tree/order.js';
 import type { Entry, Snapshot } from '../src/tree/tree.js';
 
@@ -157,23 +157,29 @@ const side = fc
     return snap(spec);
   });
 
-test('one march plans a cycle with nothing to compare; otherwise it names every pair the plan needs compared', () => {
+test('a draft names every pair the plan needs compared, and decided from their verdicts is the plan', () => {
   fc.assert(
     fc.property(side, side, fc.boolean(), fc.boolean(), fc.func(fc.boolean()), (s, r, checksum, hardLinks, same) => {
       const options = { checksum, hardLinks };
       const verdicts = (pairs: readonly Entry[]): Verdicts => new Map(pairs.map((e) => [e.path, same(e.path)]));
       const all = pairsToHash(s, r, options);
       const full = plan(s, r, options, verdicts(all));
-      const first = planUnlessPairs(s, r, options);
-      if (!Array.isArray(first)) {
-        assert.equal(first, full);
-        return;
-      }
-      assert.ok(first.length > 0 && first.every((e) => all.includes(e)));
-      assert.equal(plan(s, r, options, verdicts(first)), full);
+      const draft = draftPlan(s, r, options);
+      assert.ok(draft.pairs.every((e) => all.includes(e)));
+      assert.equal(draft.decide(verdicts(draft.pairs)), full);
     }),
     { numRuns: 500 },
   );
+});
+
+test('a draft with more open pairs than it keeps plans again, to the same plan', () => {
+  const names = Array.from({ length: 10_001 }, (_, i) => `f${i}`);
+  const s = snap(Object.fromEntries(names.map((n) => [n, file(1, { mtimeMs: T + 1 })])));
+  const r = snap(Object.fromEntries(names.map((n) => [n, file(1)])));
+  const draft = draftPlan(s, r, quick);
+  assert.is(draft.pairs.length, 10_001);
+  const verdicts = new Map(names.map((n, i) => [n, i % 2 === 0]));
+  assert.equal(draft.decide(verdicts), plan(s, r, quick, verdicts));
 });
 
 test('nothing is deleted below a source directory that could not be read', () => {

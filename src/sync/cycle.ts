@@ -27,7 +27,7 @@ import {
 import { comparePairs } from './compare.js';
 import { execute, fieldsOf, textOf } from './execute.js';
 import { limitDeletes, refuseEmptySource } from './guards.js';
-import { emptyPlan, type Plan, plan, planActions, planUnlessPairs } from './plan.js';
+import { draftPlan, emptyPlan, type Plan, planActions } from './plan.js';
 import type { ConflictRule } from './two-way/reconcile.js';
 
 export type { CycleReport };
@@ -164,9 +164,9 @@ export async function planSync(
   // A replica directory that a `dir/` exclude hides may stand where the source has a file.
   const replicaExclude = compileExcludes(options.deleteExcluded ? [] : options.exclude);
   const hidden = replicaExclude && ((path: string) => replicaExclude(path, true));
-  const first = planUnlessPairs(source, replica, equal, hidden);
+  const draft = draftPlan(source, replica, equal, hidden);
   const marched = performance.now();
-  const pairs = Array.isArray(first) ? first : [];
+  const { pairs } = draft;
   const { verdicts, unreadable } =
     pairs.length === 0
       ? { verdicts: new Map<string, boolean>(), unreadable: new Map<string, string>() }
@@ -175,7 +175,7 @@ export async function planSync(
   // A pair that could not be compared is copied: the copy either succeeds or reports the real cause.
   for (const [path, cause] of unreadable) log.debug(`cannot compare ${showPath(path)}: ${cause}`);
   const compared = performance.now();
-  const result = Array.isArray(first) ? plan(source, replica, equal, verdicts, hidden) : first;
+  const result = draft.decide(verdicts);
   log.debug(
     `scan ${(scanned - started).toFixed(0)} ms, compare ${pairs.length} pairs ${(compared - marched).toFixed(0)} ms, ` +
       `plan ${(performance.now() - compared + marched - scanned).toFixed(0)} ms`,

@@ -97,38 +97,98 @@ export function plan(
   verdicts: Verdicts,
   hiddenInReplica?: (path: string) => boolean,
 ): Plan {
-  return planned(source, replica, options, verdicts, hiddenInReplica);
+  return finish(marched(source, replica, options, verdicts, hiddenInReplica));
 }
 
 /**
- * The plan, in one march, when no pair needs its content compared; otherwise the pairs that
- * do (then `plan` with their verdicts). A cycle with none to compare, as a no-op is, reads its
- * snapshots once instead of twice (a march over a million entries takes about 0.25 s).
+ * A plan made in one march, with the same-size pairs whose content it must know first left
+ * open (`pairs`, to be compared); `decide` fills them in from their verdicts, once. An open
+ * pair decides only its own update; when one is a name of a hard-linked file (its verdict
+ * decides its group), or there are too many to keep both sides of, `decide` plans again.
+ * A cycle with nothing to compare, or a few changed files, reads its snapshots once instead of
+ * twice (a march over a million entries takes about 0.25 s).
  */
-export function planUnlessPairs(
+export interface Draft {
+  readonly pairs: readonly Entry[];
+  decide(verdicts: Verdicts): Plan;
+}
+
+/** Open pairs kept with both sides up to this many; past it `decide` marches again. */
+const OPEN_PAIRS = 10_000;
+
+interface Open {
+  readonly s: Entry;
+  readonly r: Entry;
+  /** How many transfers were planned before it. */
+  readonly at: number;
+}
+
+export function draftPlan(
   source: Snapshot,
   replica: Snapshot,
   options: EqualOptions,
   hiddenInReplica?: (path: string) => boolean,
-): Plan | Entry[] {
+): Draft {
   const pairs: Entry[] = [];
-  const result = planned(source, replica, options, new Map(), hiddenInReplica, pairs);
-  return pairs.length > 0 ? pairs : result;
+  let open: Open[] | undefined = [];
+  const draft = marched(source, replica, options, new Map(), hiddenInReplica, (s, r, at) => {
+    pairs.push(s);
+    if (open !== undefined && ((options.hardLinks && s.link !== undefined) || open.length === OPEN_PAIRS))
+      open = undefined;
+    open?.push({ s, r, at });
+  });
+  let decided: Plan | undefined;
+  return {
+    pairs,
+    decide(verdicts) {
+      decided ??=
+        open === undefined
+          ? plan(source, replica, options, verdicts, hiddenInReplica)
+          : finish(withOpen(draft, open, options, verdicts));
+      return decided;
+    },
+  };
 }
 
-/**
- * With `undecided`, a pair whose verdict is missing goes there instead of throwing. Every pair
- * the full plan asks a verdict of is among them: a pair left undecided leads no hard-link
- * group, so this march sends at least as many pairs to `difference` as the full one.
- */
-function planned(
+/** The open pairs' updates put in their places among the transfers, walk order kept. */
+function withOpen(draft: Marched, open: readonly Open[], options: EqualOptions, verdicts: Verdicts): Marched {
+  const transfers: Action[] = [];
+  let next = 0;
+  const decide = (upTo: number): void => {
+    for (; next < open.length && (open[next] as Open).at <= upTo; next++) {
+      const { s, r } = open[next] as Open;
+      const change = difference(s, r, options, verdicts);
+      if (change === undefined) continue;
+      transfers.push({ op: 'update', entry: s, change, was: r });
+      if (change !== 'metadata') draft.disturb(s.path);
+    }
+  };
+  draft.result.transfers.forEach((action, i) => {
+    decide(i);
+    transfers.push(action);
+  });
+  decide(draft.result.transfers.length);
+  return { ...draft, result: { ...draft.result, transfers } };
+}
+
+/** A march's plan before its finishing touches, and what they need. */
+interface Marched {
+  readonly result: Plan;
+  readonly disturbed: ReadonlySet<string>;
+  /** In walk order. */
+  readonly sourceDirs: ReadonlyMap<string, Entry>;
+  readonly disturb: (path: string) => void;
+}
+
+/** With `open`, a pair without its verdict goes there instead of being planned (see `draftPlan`). */
+function marched(
   source: Snapshot,
   replica: Snapshot,
   options: EqualOptions,
   verdicts: Verdicts,
   hiddenInReplica: ((path: string) => boolean) | undefined,
-  undecided?: Entry[],
-): Plan {
+  open?: (s: Entry, r: Entry, at: number) => void,
+): Marched {
   const result = emptyPlan();
   const unreadable = new Set(source.unreadable.map((f) => f.path));
   const cleared = new Set<string>();
@@ -181,9 +241,9 @@ function planned(
         disturb(s.path);
         return true;
       }
-      if (undecided !== undefined && needsHash(s, r, options) && !verdicts.has(s.path)) {
-        undecided.push(s);
-        return true;
+      if (open !== undefined && needsHash(s, r, options) && !verdicts.has(s.path)) {
+        open(s, r, result.transfers.length);
+        return !unreadable.has(s.path);
       }
       const change = difference(s, r, options, verdicts);
       if (options.hardLinks) groups.lead(s, r, change === 'content' || change === 'kind');
@@ -215,14 +275,15 @@ function planned(
     },
   });
 
+  return { result, disturbed, sourceDirs, disturb };
+}
+
+function finish({ result, disturbed, sourceDirs }: Marched): Plan {
   // Snapshots list parents before children, so the reverse lists children first.
   result.clear.reverse();
   result.deletes.reverse();
   const stamped = new Set(result.dirMeta.map((a) => a.entry.path));
-  for (const path of disturbed) {
-    const dir = sourceDirs.get(path);
-    if (dir && !stamped.has(path)) result.restamp.push(dir);
-  }
+  for (const [path, dir] of sourceDirs) if (disturbed.has(path) && !stamped.has(path)) result.restamp.push(dir);
   return result;
 }
 
