@@ -97,29 +97,40 @@ S("the bundle's run compiles from the V8 code cache beside it, and runs without 
   }
 });
 
-S('a one-way run loads no node:crypto, and piscina only for a tree too big to walk without a thread', ({ dir }) => {
-  // Told at exit by the CLI's own process: what it loaded.
-  const probe = join(dir, 'probe.cjs');
-  writeFileSync(
-    probe,
-    `process.on('exit', () => process.stderr.write('probe ' + JSON.stringify({
+S(
+  'a one-way run loads no node:crypto, piscina only for a tree too big to walk without a thread, worker_threads only to write',
+  ({ dir }) => {
+    // Told at exit by the CLI's own process: what it loaded.
+    const probe = join(dir, 'probe.cjs');
+    writeFileSync(
+      probe,
+      `process.on('exit', () => process.stderr.write('probe ' + JSON.stringify({
       crypto: process.moduleLoadList.includes('NativeModule crypto'),
       piscina: Object.keys(require.cache).some((file) => file.includes('/piscina/')),
+      threads: process.moduleLoadList.includes('NativeModule worker_threads'),
     }) + '\\n'));`,
-  );
-  const loaded = (src: string, rep: string): { crypto: boolean; piscina: boolean } => {
-    const run = spawnSync(process.execPath, ['--require', probe, CLI, src, rep, '--once', '--quiet'], {
-      encoding: 'utf8',
-      timeout: 20_000,
+    );
+    type Loaded = { crypto: boolean; piscina: boolean; threads: boolean };
+    const loaded = (src: string, rep: string): Loaded => {
+      const run = spawnSync(process.execPath, ['--require', probe, CLI, src, rep, '--once', '--quiet'], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      assert.is(run.status, 0, run.stderr);
+      assert.is(rsyncDiff(src, rep), '');
+      return JSON.parse(/probe (.*)/.exec(run.stderr)?.[1] ?? 'null') as Loaded;
+    };
+    writeTree(join(dir, 'small'), { a: 'a', 'd/b': 'b' });
+    assert.equal(loaded(join(dir, 'small'), join(dir, 'small-copy')), { crypto: false, piscina: false, threads: true });
+    // Nothing to write: no temporary name, so nothing asks which thread it is.
+    assert.equal(loaded(join(dir, 'small'), join(dir, 'small-copy')), {
+      crypto: false,
+      piscina: false,
+      threads: false,
     });
-    assert.is(run.status, 0, run.stderr);
-    assert.is(rsyncDiff(src, rep), '');
-    return JSON.parse(/probe (.*)/.exec(run.stderr)?.[1] ?? 'null') as { crypto: boolean; piscina: boolean };
-  };
-  writeTree(join(dir, 'small'), { a: 'a', 'd/b': 'b' });
-  assert.equal(loaded(join(dir, 'small'), join(dir, 'small-copy')), { crypto: false, piscina: false });
-  writeTree(join(dir, 'big'), Object.fromEntries(Array.from({ length: 2100 }, (_, i) => [`d${i % 20}/f${i}`, ''])));
-  assert.equal(loaded(join(dir, 'big'), join(dir, 'big-copy')), { crypto: false, piscina: true });
-});
+    writeTree(join(dir, 'big'), Object.fromEntries(Array.from({ length: 2100 }, (_, i) => [`d${i % 20}/f${i}`, ''])));
+    assert.equal(loaded(join(dir, 'big'), join(dir, 'big-copy')), { crypto: false, piscina: true, threads: true });
+  },
+);
 
 S.run();

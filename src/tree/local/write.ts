@@ -21,7 +21,7 @@ import {
   unlinkSync,
   utimesSync,
 } from 'node:fs';
-import { threadId } from 'node:worker_threads';
+import { createRequire } from 'node:module';
 import { describeCause, errnoCode } from '../../errors.js';
 import { msOfNs, utimeOfMs, utimeOfNs } from '../mtime.js';
 import { type FsPath, fsPath } from '../names.js';
@@ -36,10 +36,19 @@ import { copySparse, isSparse } from './sparse.js';
 import type { CopyJob, CopyTask } from './tasks.js';
 
 let counter = 0;
+let thread: number | undefined;
+
+/**
+ * This thread's id, which keeps temporary names of one process's threads apart. Required on
+ * first use: `node:worker_threads` costs the coordinator about 4 ms to load, and a run that
+ * writes nothing (a no-op over a small tree) never needs it.
+ */
+const threadId = (): number =>
+  (thread ??= (createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads')).threadId);
 
 /** A temporary name beside `rel`, in its open parent directory. */
 export function tempBeside(dirs: DirChain, rel: string): FsPath {
-  return inDir(dirs.fd(parentOf(rel) ?? ''), tempName(nameOf(rel), process.pid, threadId, counter++));
+  return inDir(dirs.fd(parentOf(rel) ?? ''), tempName(nameOf(rel), process.pid, threadId(), counter++));
 }
 
 /** Runs `fn` on `path` opened without following a symlink, so a mode or time lands on that entry and no other. */
