@@ -10,7 +10,7 @@ export { type CycleOptions, type CycleReport, cycleOptions, planSync, runSync, t
 export type { Change, Verdicts } from './sync/equal.js';
 export { limitDeletes } from './sync/guards.js';
 export { march } from './sync/march.js';
-export { type Action, type Plan, pairsToHash, plan } from './sync/plan.js';
+export { type Action, type Draft, draftPlan, type Plan, pairsToHash, plan } from './sync/plan.js';
 export { LocalTree } from './tree/local/local-tree.js';
 export { WorkerPool } from './tree/local/pool.js';
 export { scanTree } from './tree/local/walk.js';
