@@ -207,6 +207,8 @@ for (const scenario of values.scenarios.split(',') as (Scenario | `two-way-${'in
         // rm(1): several times faster than fs.rmSync on 100,000 files, and this part is not timed.
         execFileSync('rm', ['-rf', replica]);
         mkdirSync(replica, { recursive: true });
+        // Untimed: the last run's files (and this removal) written out first, so no tool pays for another's write-back.
+        execFileSync('sync');
       }
       prepareCache(scenario === 'initial' ? [source] : [source, replica], scenario !== 'noop');
       samples[i]?.push(timed(tool.command(replica)));
