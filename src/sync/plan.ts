@@ -154,7 +154,7 @@ export function draftPlan(
 function withOpen(draft: Marched, open: readonly Open[], options: EqualOptions, verdicts: Verdicts): Marched {
   const transfers: Action[] = [];
   let next = 0;
-  const decide = (upTo: number): void => {
+  const placeUpTo = (upTo: number): void => {
     for (; next < open.length && (open[next] as Open).at <= upTo; next++) {
       const { s, r } = open[next] as Open;
       const change = difference(s, r, options, verdicts);
@@ -164,10 +164,10 @@ function withOpen(draft: Marched, open: readonly Open[], options: EqualOptions, 
     }
   };
   draft.result.transfers.forEach((action, i) => {
-    decide(i);
+    placeUpTo(i);
     transfers.push(action);
   });
-  decide(draft.result.transfers.length);
+  placeUpTo(draft.result.transfers.length);
   return { ...draft, result: { ...draft.result, transfers } };
 }
 

@@ -1,6 +1,6 @@
 import { closeSync, constants, lstatSync, openSync, readdirSync, readlinkSync } from 'node:fs';
 import { errnoCode } from '../../errors.js';
-import { decodeName, fsPath } from '../names.js';
+import { decodeName, type FsPath, fsPath } from '../names.js';
 import { nameOf, parentOf } from '../order.js';
 import type { Backup } from './backup.js';
 
@@ -94,3 +94,20 @@ export function readLink(path: string | Buffer): string {
 
 /** A directory's names exactly as the filesystem holds them (see names.ts): for a directory with a name that is not UTF-8. */
 export const readRawNames = (path: string): string[] => readdirSync(path, { encoding: 'buffer' }).map(decodeName);
+
+/** Runs `fn` on `path` opened without following a symlink, so a mode or time lands on that entry and no other. */
+export function onEntry<T>(path: FsPath, flags: number, fn: (fd: number) => T): T {
+  let fd: number;
+  try {
+    fd = openSync(path, flags | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = errnoCode(error);
+    if (flags === O_DIR && (code === 'ELOOP' || code === 'ENOTDIR')) throw new Error('it is no longer a directory');
+    throw error;
+  }
+  try {
+    return fn(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

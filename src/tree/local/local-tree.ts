@@ -20,6 +20,7 @@ import {
 import { Backup } from './backup.js';
 import { resultOf } from './changed.js';
 import { ColumnSink } from './columns.js';
+import { setFileMeta } from './copy-file.js';
 import { DirChain } from './dirs.js';
 import type { WorkerPool } from './pool.js';
 import { compareContents } from './ranges.js';
@@ -35,7 +36,6 @@ import {
   mtimeToSet,
   removeEntry,
   renameFree,
-  setFileMeta,
   stampDir,
   tempBeside,
   unlockDir,

@@ -1,8 +1,4 @@
 import {
-  chmodSync,
-  closeSync,
-  constants,
-  copyFileSync,
   fchmodSync,
   fchownSync,
   fstatSync,
@@ -12,27 +8,25 @@ import {
   lstatSync,
   lutimesSync,
   mkdirSync,
-  openSync,
   readdirSync,
   renameSync,
   rmdirSync,
   rmSync,
   symlinkSync,
   unlinkSync,
-  utimesSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describeCause, errnoCode } from '../../errors.js';
-import { msOfNs, utimeOfMs, utimeOfNs } from '../mtime.js';
+import { utimeOfMs, utimeOfNs } from '../mtime.js';
 import { type FsPath, fsPath } from '../names.js';
 import { nameOf, parentOf } from '../order.js';
 import { tempName } from '../temp.js';
 import type { Expect, Kind, OpResult, Owner, Replacing } from '../tree.js';
 import { Backup } from './backup.js';
-import { checkExpected, resultOf, SourceChanged } from './changed.js';
-import { DirChain, fdPath, inDir, O_DIR } from './dirs.js';
+import { checkExpected, resultOf } from './changed.js';
+import { copyChecked, setFileMeta } from './copy-file.js';
+import { DirChain, fdPath, inDir, O_DIR, onEntry } from './dirs.js';
 import { makeDirs } from './makedirs.js';
-import { copySparse, isSparse } from './sparse.js';
 import type { CopyJob, CopyTask } from './tasks.js';
 
 let counter = 0;
@@ -49,23 +43,6 @@ const threadId = (): number =>
 /** A temporary name beside `rel`, in its open parent directory. */
 export function tempBeside(dirs: DirChain, rel: string): FsPath {
   return inDir(dirs.fd(parentOf(rel) ?? ''), tempName(nameOf(rel), process.pid, threadId(), counter++));
-}
-
-/** Runs `fn` on `path` opened without following a symlink, so a mode or time lands on that entry and no other. */
-function onEntry<T>(path: FsPath, flags: number, fn: (fd: number) => T): T {
-  let fd: number;
-  try {
-    fd = openSync(path, flags | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (error) {
-    const code = errnoCode(error);
-    if (flags === O_DIR && (code === 'ELOOP' || code === 'ENOTDIR')) throw new Error('it is no longer a directory');
-    throw error;
-  }
-  try {
-    return fn(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Removes one entry; already gone (or its directory gone) is what was wanted. */
@@ -161,24 +138,6 @@ export function runCopyTask(task: CopyTask): OpResult[] {
   }
 }
 
-/** Sets a file's mode and mtime through a descriptor: never through a symlink swapped in at its name. */
-export function setFileMeta(at: FsPath, mode: number, mtime: string, owner: Owner): void {
-  try {
-    onEntry(at, constants.O_RDONLY, (fd) => {
-      if (!fstatSync(fd).isFile()) throw new Error('it is no longer a regular file');
-      if (owner) fchownSync(fd, owner.uid, owner.gid);
-      fchmodSync(fd, mode);
-      futimesSync(fd, mtime, mtime);
-    });
-  } catch (error) {
-    // A file its owner may not read (mode 0): by name, once lstat says it is still a file.
-    if (errnoCode(error) !== 'EACCES' || !lstatSync(at).isFile()) throw error;
-    if (owner) lchownSync(at, owner.uid, owner.gid);
-    chmodSync(at, mode);
-    utimesSync(at, mtime, mtime);
-  }
-}
-
 /** Runs one job; true when what it replaced went to the backup. */
 function runJob(source: DirChain, replica: DirChain, job: CopyJob): boolean {
   if (job.kind === 'meta') {
@@ -189,7 +148,7 @@ function runJob(source: DirChain, replica: DirChain, job: CopyJob): boolean {
   }
   const temp = tempBeside(replica, job.path);
   try {
-    if (job.kind === 'file') setFileMeta(temp, job.mode, utimeOfNs(copyChecked(source, job, temp)), job.owner);
+    if (job.kind === 'file') copyChecked(source, job, temp);
     else {
       symlinkSync(fsPath(job.link), temp);
       setLinkMeta(temp, mtimeToSet(source, job.path, job.mtimeMs), job.owner);
@@ -259,36 +218,4 @@ export function moveIntoPlace(
   } catch (error) {
     discard(temp, error);
   }
-}
-
-/**
- * Copies the source file at `job.path` to `temp`, read through a descriptor opened without
- * following a symlink and without blocking (a FIFO swapped in never hangs the run), and only
- * when it is a regular file; returns its mtime in nanoseconds, checked to be what the scan saw.
- */
-function copyChecked(source: DirChain, job: Extract<CopyJob, { kind: 'file' }>, temp: FsPath): bigint {
-  let from: FsPath;
-  try {
-    from = source.at(job.path);
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') throw new SourceChanged('vanished before it could be copied');
-    throw error;
-  }
-  const seen = lstatSync(from, { bigint: true, throwIfNoEntry: false });
-  if (!seen) throw new SourceChanged('vanished before it could be copied');
-  if (!seen.isFile()) throw new SourceChanged('is no longer a regular file (a FIFO, device or symlink now)');
-  return onEntry(from, constants.O_RDONLY, (fd) => {
-    const before = fstatSync(fd, { bigint: true });
-    if (!before.isFile() || before.ino !== seen.ino) throw new SourceChanged('was replaced before it could be copied');
-    // EXCL: never write through whatever might already sit at the temporary name.
-    if (isSparse(before.size, before.blocks)) copySparse(fd, temp, job.size);
-    else copyFileSync(fdPath(fd), temp, constants.COPYFILE_EXCL);
-    // The copy is only good if the source held still while it was read.
-    const after = fstatSync(fd, { bigint: true });
-    if (after.size !== BigInt(job.size) || msOfNs(after.mtimeNs) !== job.mtimeMs) {
-      throw new SourceChanged('changed while it was copied');
-    }
-    if (!lstatSync(from, { throwIfNoEntry: false })) throw new SourceChanged('vanished while it was copied');
-    return after.mtimeNs;
-  });
 }

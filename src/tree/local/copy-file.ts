@@ -1,0 +1,109 @@
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  copyFileSync,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  futimesSync,
+  lchownSync,
+  lstatSync,
+  openSync,
+  readSync,
+  utimesSync,
+  writeSync,
+} from 'node:fs';
+import { errnoCode } from '../../errors.js';
+import { msOfNs, utimeOfNs } from '../mtime.js';
+import type { FsPath } from '../names.js';
+import type { Owner } from '../tree.js';
+import { SourceChanged } from './changed.js';
+import { type DirChain, fdPath, onEntry } from './dirs.js';
+import { copySparse, isSparse } from './sparse.js';
+import type { CopyJob } from './tasks.js';
+
+/** Sets a file's mode and mtime through a descriptor: never through a symlink swapped in at its name. */
+export function setFileMeta(at: FsPath, mode: number, mtime: string, owner: Owner): void {
+  try {
+    onEntry(at, constants.O_RDONLY, (fd) => {
+      if (!fstatSync(fd).isFile()) throw new Error('it is no longer a regular file');
+      if (owner) fchownSync(fd, owner.uid, owner.gid);
+      fchmodSync(fd, mode);
+      futimesSync(fd, mtime, mtime);
+    });
+  } catch (error) {
+    // A file its owner may not read (mode 0): by name, once lstat says it is still a file.
+    if (errnoCode(error) !== 'EACCES' || !lstatSync(at).isFile()) throw error;
+    if (owner) lchownSync(at, owner.uid, owner.gid);
+    chmodSync(at, mode);
+    utimesSync(at, mtime, mtime);
+  }
+}
+
+/** Files up to this size are copied with one read and one write, on the temporary file's own descriptor. */
+const SMALL = 256 * 1024;
+let buffer: Buffer | undefined;
+
+/**
+ * Copies the source file at `job.path` to `temp` with the job's owner, mode and the source's
+ * mtime to the nanosecond, read through a descriptor opened without following a symlink and
+ * without blocking (a FIFO swapped in never hangs the run), and only when it is a regular
+ * file whose size and mtime are still what the scan saw once it has been read.
+ *
+ * A small file is read into memory and written to a temporary file this opens itself (it
+ * exists only for this copy), then given its metadata through that same descriptor: about
+ * half the system calls of the in-kernel copy, which opens both files again and then needs
+ * the temporary file reopened for its metadata. Larger files are copied in the kernel.
+ */
+export function copyChecked(source: DirChain, job: Extract<CopyJob, { kind: 'file' }>, temp: FsPath): void {
+  let from: FsPath;
+  try {
+    from = source.at(job.path);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') throw new SourceChanged('vanished before it could be copied');
+    throw error;
+  }
+  const seen = lstatSync(from, { bigint: true, throwIfNoEntry: false });
+  if (!seen) throw new SourceChanged('vanished before it could be copied');
+  if (!seen.isFile()) throw new SourceChanged('is no longer a regular file (a FIFO, device or symlink now)');
+  onEntry(from, constants.O_RDONLY, (fd) => {
+    const before = fstatSync(fd, { bigint: true });
+    if (!before.isFile() || before.ino !== seen.ino) throw new SourceChanged('was replaced before it could be copied');
+    if (!isSparse(before.size, before.blocks) && job.size <= SMALL) {
+      // EXCL: never write through whatever might already sit at the temporary name.
+      const out = openSync(
+        temp,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        0o600,
+      );
+      try {
+        buffer ??= Buffer.allocUnsafe(SMALL + 1);
+        // One byte more than the scan saw: a file that grew is caught below, by its size.
+        const read = readSync(fd, buffer, 0, job.size + 1, 0);
+        for (let written = 0; written < read; ) written += writeSync(out, buffer, written, read - written, written);
+        const mtime = utimeOfNs(heldStill(fd, from, job));
+        // Owner first: chown clears setuid and setgid bits, chmod then sets them.
+        if (job.owner) fchownSync(out, job.owner.uid, job.owner.gid);
+        fchmodSync(out, job.mode);
+        futimesSync(out, mtime, mtime);
+      } finally {
+        closeSync(out);
+      }
+      return;
+    }
+    if (isSparse(before.size, before.blocks)) copySparse(fd, temp, job.size);
+    else copyFileSync(fdPath(fd), temp, constants.COPYFILE_EXCL);
+    setFileMeta(temp, job.mode, utimeOfNs(heldStill(fd, from, job)), job.owner);
+  });
+}
+
+/** The source's mtime in nanoseconds, once it is known to have held still while it was read: the copy is only good then. */
+function heldStill(fd: number, from: FsPath, job: Extract<CopyJob, { kind: 'file' }>): bigint {
+  const after = fstatSync(fd, { bigint: true });
+  if (after.size !== BigInt(job.size) || msOfNs(after.mtimeNs) !== job.mtimeMs) {
+    throw new SourceChanged('changed while it was copied');
+  }
+  if (!lstatSync(from, { throwIfNoEntry: false })) throw new SourceChanged('vanished while it was copied');
+  return after.mtimeNs;
+}
