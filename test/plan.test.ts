@@ -127,6 +127,13 @@ test('same size and mtime are hashed only with checksum', () => {
   ]);
 });
 
+test('empty files are never hashed: different mtimes are a metadata update, equal ones nothing, even with checksum', () => {
+  const s = snap({ a: file(0, { mtimeMs: T + 1 }), b: file(0) });
+  const r = snap({ a: file(0), b: file(0) });
+  assert.equal(pairsToHash(s, r, { checksum: true }), []);
+  assert.equal(lines(plan(s, r, { checksum: true }, noVerdicts)), ['update file a (metadata)']);
+});
+
 test('a missing verdict is a programming error, not a silent skip', () => {
   assert.throws(
     () => plan(snap({ a: file(3, { mtimeMs: T + 0.01 }) }), snap({ a: file(3) }), quick, noVerdicts),

@@ -28,11 +28,15 @@ export const modeToWrite = (entry: Entry, owners: boolean | undefined): number =
 /** Content verdicts from hashing: path → true when both sides hold the same bytes. */
 export type Verdicts = ReadonlyMap<string, boolean>;
 
-/** Whether a pair's content must be hashed before it can be decided: same-size files whose mtimes differ (or all, with checksum). */
+/**
+ * Whether a pair's content must be hashed before it can be decided: same-size files whose
+ * mtimes differ (or all, with checksum). Two empty files hold the same bytes: never hashed.
+ */
 export const needsHash = (s: Entry, r: Entry, options: EqualOptions): boolean =>
   s.kind === 'file' &&
   r.kind === 'file' &&
   r.size === s.size &&
+  s.size > 0 &&
   options.sizeOnly !== true &&
   (options.checksum || !sameMtime(s.mtimeMs, r.mtimeMs));
 
