@@ -219,6 +219,12 @@ const cases: Array<[string, () => string[], string[]]> = [
 
 for (const [name, run, expected] of cases) test(`reconcile: ${name}`, () => assert.equal(run(), expected));
 
+test('empty files are never compared, even with checksum: both edited to empty is no conflict', () => {
+  const table = rows([syncedOf(entries({ e: file(3) })[1] as Entry)], snap({ e: file(0, 5) }), snap({ e: file(0, 6) }));
+  assert.equal(pairsToCompare(table, { checksum: true, sizeOnly: false }), []);
+  assert.equal(decide({ e: file(3) }, { e: file(0, 5) }, { e: file(0, 6) }, { checksum: true }), ['e: meta → source']);
+});
+
 test('a conflict name that is taken gets a number', () => {
   const taken = new Set(['d/a.sync-conflict-20261201-101500-replica.txt']);
   assert.is(

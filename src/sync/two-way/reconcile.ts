@@ -118,7 +118,8 @@ export function pairsToCompare(table: readonly Row[], options: { checksum: boole
   if (options.sizeOnly) return pairs;
   for (const row of table) {
     const { source: a, replica: b } = row;
-    if (a?.kind !== 'file' || b?.kind !== 'file' || a.size !== b.size) continue;
+    // Two empty files hold the same bytes.
+    if (a?.kind !== 'file' || b?.kind !== 'file' || a.size !== b.size || a.size === 0) continue;
     if (options.checksum || row.changedSource || row.changedReplica) pairs.push(a);
   }
   return pairs;
