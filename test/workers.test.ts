@@ -163,6 +163,39 @@ W('copy: files and symlinks land by rename with mode and mtime; failures come ba
   assert.equal(readdirSync(replicaRoot).sort(), ['link', 'meta', 'old'], 'no temporary file is left behind');
 });
 
+W(
+  'copy: files on both sides of the in-memory limit (256 KiB) land whole, with mode and mtime to the microsecond',
+  ({ dir }) => {
+    const sizes = { empty: 0, limit: 256 * 1024, over: 256 * 1024 + 1, big: 3 * 1024 * 1024 };
+    writeTree(
+      dir,
+      Object.fromEntries(Object.entries(sizes).map(([name, size]) => [`s/${name}`, Buffer.alloc(size, name)])),
+    );
+    writeTree(dir, { 'out/limit': 'old' });
+    const sourceRoot = join(dir, 's');
+    const names = Object.keys(sizes);
+    for (const name of names) execFileSync('touch', ['-d', '2001-02-03 04:05:06.123456789', join(sourceRoot, name)]);
+    const results = copy({
+      sourceRoot,
+      replicaRoot: join(dir, 'out'),
+      stop: noCancel(),
+      jobs: names.map((name) => fileJob(sourceRoot, name, { mode: 0o000, replacing: 'nothing' })),
+    });
+    assert.equal(
+      results,
+      names.map(() => ({ ok: true })),
+    );
+    const us = (path: string): bigint => statSync(path, { bigint: true }).mtimeNs / 1000n;
+    for (const name of names) {
+      const [from, to] = [join(sourceRoot, name), join(dir, 'out', name)];
+      assert.ok(readFileSync(to).equals(readFileSync(from)), `${name}: the same bytes`);
+      assert.is(statSync(to).mode & 0o7777, 0, `${name}: mode set even where the owner may not read`);
+      assert.is(us(to), us(from), `${name}: mtime`);
+    }
+    assert.equal(readdirSync(join(dir, 'out')).sort(), [...names].sort(), 'no temporary file is left behind');
+  },
+);
+
 W('copy: a source that changed or vanished since the scan is not written, and leaves no temporary file', ({ dir }) => {
   writeTree(dir, { 's/f': 'new content', 'out/f': 'old content' });
   const sourceRoot = join(dir, 's');

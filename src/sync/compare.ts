@@ -23,6 +23,8 @@ export async function comparePairs(
   pairs: readonly Entry[],
   options: CompareOptions,
 ): Promise<Comparison> {
+  // Nothing to compare (a no-op cycle): no tree is asked, no hasher loaded.
+  if (pairs.length === 0) return { verdicts: new Map(), unreadable: new Map() };
   if (source.comparePairs && source.sameKind?.(replica)) return source.comparePairs(replica, pairs, options);
   const { create64 } = await xxhash();
   const verdicts = new Map<string, boolean>();

@@ -167,10 +167,7 @@ export async function planSync(
   const draft = draftPlan(source, replica, equal, hidden);
   const marched = performance.now();
   const { pairs } = draft;
-  const { verdicts, unreadable } =
-    pairs.length === 0
-      ? { verdicts: new Map<string, boolean>(), unreadable: new Map<string, string>() }
-      : await compareShowing(trees, pairs, { chunkSize: options.chunkSize, stop }, progress);
+  const { verdicts, unreadable } = await compareShowing(trees, pairs, { chunkSize: options.chunkSize, stop }, progress);
   if (isStopped(stop)) return nothing;
   // A pair that could not be compared is copied: the copy either succeeds or reports the real cause.
   for (const [path, cause] of unreadable) log.debug(`cannot compare ${showPath(path)}: ${cause}`);

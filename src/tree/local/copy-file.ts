@@ -23,14 +23,20 @@ import { type DirChain, fdPath, onEntry } from './dirs.js';
 import { copySparse, isSparse } from './sparse.js';
 import type { CopyJob } from './tasks.js';
 
+/** Gives the entry open as `fd` its owner, mode and mtime. */
+export function stampOpen(fd: number, mode: number, mtime: string, owner: Owner): void {
+  // Owner first: chown clears setuid and setgid bits, chmod then sets them.
+  if (owner) fchownSync(fd, owner.uid, owner.gid);
+  fchmodSync(fd, mode);
+  futimesSync(fd, mtime, mtime);
+}
+
 /** Sets a file's mode and mtime through a descriptor: never through a symlink swapped in at its name. */
 export function setFileMeta(at: FsPath, mode: number, mtime: string, owner: Owner): void {
   try {
     onEntry(at, constants.O_RDONLY, (fd) => {
       if (!fstatSync(fd).isFile()) throw new Error('it is no longer a regular file');
-      if (owner) fchownSync(fd, owner.uid, owner.gid);
-      fchmodSync(fd, mode);
-      futimesSync(fd, mtime, mtime);
+      stampOpen(fd, mode, mtime, owner);
     });
   } catch (error) {
     // A file its owner may not read (mode 0): by name, once lstat says it is still a file.
@@ -71,7 +77,8 @@ export function copyChecked(source: DirChain, job: Extract<CopyJob, { kind: 'fil
   onEntry(from, constants.O_RDONLY, (fd) => {
     const before = fstatSync(fd, { bigint: true });
     if (!before.isFile() || before.ino !== seen.ino) throw new SourceChanged('was replaced before it could be copied');
-    if (!isSparse(before.size, before.blocks) && job.size <= SMALL) {
+    const sparse = isSparse(before.size, before.blocks);
+    if (!sparse && job.size <= SMALL) {
       // EXCL: never write through whatever might already sit at the temporary name.
       const out = openSync(
         temp,
@@ -83,17 +90,13 @@ export function copyChecked(source: DirChain, job: Extract<CopyJob, { kind: 'fil
         // One byte more than the scan saw: a file that grew is caught below, by its size.
         const read = readSync(fd, buffer, 0, job.size + 1, 0);
         for (let written = 0; written < read; ) written += writeSync(out, buffer, written, read - written, written);
-        const mtime = utimeOfNs(heldStill(fd, from, job));
-        // Owner first: chown clears setuid and setgid bits, chmod then sets them.
-        if (job.owner) fchownSync(out, job.owner.uid, job.owner.gid);
-        fchmodSync(out, job.mode);
-        futimesSync(out, mtime, mtime);
+        stampOpen(out, job.mode, utimeOfNs(heldStill(fd, from, job)), job.owner);
       } finally {
         closeSync(out);
       }
       return;
     }
-    if (isSparse(before.size, before.blocks)) copySparse(fd, temp, job.size);
+    if (sparse) copySparse(fd, temp, job.size);
     else copyFileSync(fdPath(fd), temp, constants.COPYFILE_EXCL);
     setFileMeta(temp, job.mode, utimeOfNs(heldStill(fd, from, job)), job.owner);
   });

@@ -1,8 +1,6 @@
 import {
   fchmodSync,
-  fchownSync,
   fstatSync,
-  futimesSync,
   lchownSync,
   linkSync,
   lstatSync,
@@ -24,7 +22,7 @@ import { tempName } from '../temp.js';
 import type { Expect, Kind, OpResult, Owner, Replacing } from '../tree.js';
 import { Backup } from './backup.js';
 import { checkExpected, resultOf } from './changed.js';
-import { copyChecked, setFileMeta } from './copy-file.js';
+import { copyChecked, setFileMeta, stampOpen } from './copy-file.js';
 import { DirChain, fdPath, inDir, O_DIR, onEntry } from './dirs.js';
 import { makeDirs } from './makedirs.js';
 import type { CopyJob, CopyTask } from './tasks.js';
@@ -99,12 +97,7 @@ export function mtimeToSet(source: DirChain | undefined, path: string, mtimeMs: 
 
 /** Sets a directory's mode and mtime, on the directory itself (opened without following a symlink). */
 export function stampDir(dirs: DirChain, path: string, mode: number, mtime: string, owner: Owner): void {
-  onEntry(dirs.at(path), O_DIR, (fd) => {
-    // Owner first: chown clears setuid and setgid bits, chmod then sets them.
-    if (owner) fchownSync(fd, owner.uid, owner.gid);
-    fchmodSync(fd, mode);
-    futimesSync(fd, mtime, mtime);
-  });
+  onEntry(dirs.at(path), O_DIR, (fd) => stampOpen(fd, mode, mtime, owner));
 }
 
 /**
