@@ -2,7 +2,9 @@
 // CommonJS: Node starts a CommonJS entry faster than an ES module one, require() of one file
 // costs less than resolving and linking a graph of chunks, and a pool thread that loads a
 // CommonJS task module never starts an ES module loader of its own.
-// piscina (which finds its own worker file) and @parcel/watcher's native binaries stay external.
+// piscina is bundled too (its files then share main.cjs's code cache), its worker file beside it
+// as dist/bin/worker.js, where the bundled pool looks for it (`resolve(__dirname, 'worker.js')`);
+// @parcel/watcher's native binaries and piscina's optional @napi-rs/nice stay external.
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Script } from 'node:vm';
 import { build } from 'esbuild';
@@ -22,7 +24,7 @@ const common = {
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  external: ['piscina', '@parcel/watcher-*'],
+  external: ['@parcel/watcher-*', '@napi-rs/nice'],
   inject: [metaUrl.pathname],
   define: { __BUNDLED__: 'true', 'import.meta.url': 'importMetaUrl' },
   logLevel: 'warning',
@@ -49,6 +51,11 @@ await build({
   outdir: 'dist/bin',
   entryNames: '[name]',
   outExtension: { '.js': '.cjs' },
+});
+await build({
+  ...common,
+  entryPoints: [new URL('../node_modules/piscina/dist/worker.js', import.meta.url).pathname],
+  outfile: 'dist/bin/worker.js',
 });
 rmSync(metaUrl);
 

@@ -54,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
     process.exit(EXIT.fatal);
   };
   const pool = new WorkerPool(options.workers, onError, small ? 'on-demand' : 'now');
+  await pool.booting();
   try {
     return await runWith(pool, options, (opened) => {
       log = opened;

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import type { Piscina } from 'piscina';
 import type { CopyResult, CopyTask, HashFailure, HashTask, ScanResult, ScanTask } from './tasks.js';
 
@@ -31,9 +30,12 @@ const EXTRA_READERS = 8;
 const OWN_EXEC_ARGV = ['--no-experimental-require-module'];
 export const THREAD_EXEC_ARGV: readonly string[] = [...process.execArgv, ...OWN_EXEC_ARGV];
 
-/** Piscina, required on first use: a run that makes no pool (`--help`, `--version`) never loads it. */
-const loadPiscina = (): typeof Piscina =>
-  (createRequire(import.meta.url)('piscina') as { Piscina: typeof Piscina }).Piscina;
+/**
+ * Piscina, loaded on first use: a run that makes no pool (`--help`, `--version`) never loads it.
+ * A dynamic import, so that the bundler puts piscina into the bundle (and its code cache) and
+ * still loads it only then.
+ */
+const loadPiscina = async (): Promise<typeof Piscina> => (await import('piscina')).Piscina;
 
 /**
  * When a pool starts its first thread: at once (to boot while the program loads), or with its
@@ -43,7 +45,9 @@ export type Boot = 'now' | 'on-demand';
 
 /** The one worker pool of a run: scanning, hashing and copying all go through it. */
 export class WorkerPool {
-  #piscina: Piscina | undefined;
+  /** Set once a thread is asked for; `#ready` once piscina has loaded and the pool is made. */
+  #piscina: Promise<Piscina> | undefined;
+  #ready: Piscina | undefined;
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #forgotten = new Set<Promise<unknown>>();
   readonly #onError: (error: Error) => void;
@@ -54,7 +58,12 @@ export class WorkerPool {
     boot: Boot = 'now',
   ) {
     this.#onError = onError;
-    if (boot === 'now') this.#start();
+    if (boot === 'now') this.#start().catch(onError);
+  }
+
+  /** Settles once the pool's first thread has been asked for (with `'now'`), so that the caller can let it boot before loading more. */
+  async booting(): Promise<void> {
+    await this.#piscina?.catch(() => undefined);
   }
 
   /** Whether a thread has been started: until then a walk is not worth one (see `LocalTree.scanWith`). */
@@ -62,12 +71,18 @@ export class WorkerPool {
     return this.#piscina !== undefined;
   }
 
-  #start(): Piscina {
-    if (this.#piscina !== undefined) return this.#piscina;
+  #start(): Promise<Piscina> {
+    this.#piscina ??= loadPiscina().then((Pool) => {
+      this.#ready = this.#make(Pool);
+      return this.#ready;
+    });
+    return this.#piscina;
+  }
+
+  #make(Pool: typeof Piscina): Piscina {
     // One thread up front (it walks the replica, then helps with the source); the others
     // start when hashing or copying queues work, so a cycle with nothing to transfer does not
     // pay for booting them. Up to as many again only while hashing waits on the disk (`readers`).
-    const Pool = loadPiscina();
     const options = {
       filename: SCAN,
       minThreads: 1,
@@ -87,7 +102,6 @@ export class WorkerPool {
     }
     // Without a listener a worker that fails to start crashes the process.
     piscina.on('error', this.#onError);
-    this.#piscina = piscina;
     return piscina;
   }
 
@@ -111,21 +125,21 @@ export class WorkerPool {
 
   /** How many threads to give work that would take about `ms` on one: those already running, plus one per boot time it would save. */
   threadsFor(ms: number): number {
-    return Math.min(this.threads, Math.max(1, this.#piscina?.threads.length ?? 0, Math.floor(ms / BOOT_MS)));
+    return Math.min(this.threads, Math.max(1, this.#ready?.threads.length ?? 0, Math.floor(ms / BOOT_MS)));
   }
 
   /** What the pool thread listed of each tree (see `ScanTask`); the coordinator lists the rest. */
   scan(task: ScanTask): Promise<ScanResult> {
-    return this.#track(this.#start().run(task, { filename: SCAN }));
+    return this.#track(this.#run(task, SCAN));
   }
 
   /** Run once per thread that should take part: each takes ranges until none are left. */
   hash(task: HashTask): Promise<HashFailure[]> {
-    return this.#track(this.#start().run(task, { filename: HASH }));
+    return this.#track(this.#run(task, HASH));
   }
 
   copy(task: CopyTask): Promise<CopyResult[]> {
-    return this.#track(this.#start().run(task, { filename: COPY }));
+    return this.#track(this.#run(task, COPY));
   }
 
   /**
@@ -135,7 +149,9 @@ export class WorkerPool {
    */
   async close(): Promise<void> {
     await Promise.allSettled([...this.#inFlight, ...this.#forgotten]);
-    return this.#piscina?.destroy();
+    // A pool still being made (piscina failed to load, or loads yet) is closed once it is.
+    const piscina = await this.#piscina?.catch(() => undefined);
+    return piscina?.destroy();
   }
 
   /**
@@ -150,6 +166,14 @@ export class WorkerPool {
   /** A task whose result is no longer wanted: `settle` does not wait for it (`close` still does). */
   forget(task: Promise<unknown>): void {
     if (this.#inFlight.delete(task)) this.#forgotten.add(task);
+  }
+
+  /** Straight to the pool once it is made: a walk's task must not wait a turn of the event loop. */
+  #run<T>(task: ScanTask | HashTask | CopyTask, filename: string): Promise<T> {
+    const ready = this.#ready;
+    return ready === undefined
+      ? this.#start().then((pool) => pool.run(task, { filename }))
+      : ready.run(task, { filename });
   }
 
   #track<T>(task: Promise<T>): Promise<T> {
