@@ -1,5 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import { lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, utimesSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  linkSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  readSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -14,7 +27,7 @@ import { drainYielding, scanTree, walkBack, walkFront } from '../src/tree/local/
 import { type Entry, entryArray } from '../src/tree/tree.js';
 import copy from '../workers/copy.js';
 import hash from '../workers/hash.js';
-import { plain, removeDir, tempDir, writeTree } from './helpers.js';
+import { plain, removeDir, rsyncDiff, syncOnce, tempDir, within, writeTree } from './helpers.js';
 
 const W = suite<{ dir: string }>('workers', { dir: '' });
 W.before.each((ctx) => {
@@ -130,7 +143,7 @@ W('copy: files and symlinks land by rename with mode and mtime; failures come ba
   const sourceRoot = join(dir, 's');
   const replicaRoot = join(dir, 'out');
   utimesSync(join(sourceRoot, 'old'), 1_600_000_000.5, 1_600_000_000.5);
-  const results = copy({
+  const { results } = copy({
     sourceRoot,
     replicaRoot,
     stop: noCancel(),
@@ -175,7 +188,7 @@ W(
     const sourceRoot = join(dir, 's');
     const names = Object.keys(sizes);
     for (const name of names) execFileSync('touch', ['-d', '2001-02-03 04:05:06.123456789', join(sourceRoot, name)]);
-    const results = copy({
+    const { results } = copy({
       sourceRoot,
       replicaRoot: join(dir, 'out'),
       stop: noCancel(),
@@ -200,7 +213,7 @@ W('copy: a source that changed or vanished since the scan is not written, and le
   writeTree(dir, { 's/f': 'new content', 'out/f': 'old content' });
   const sourceRoot = join(dir, 's');
   const stale = fileJob(sourceRoot, 'f', { mtimeMs: 1 });
-  const results = copy({
+  const { results } = copy({
     sourceRoot,
     replicaRoot: join(dir, 'out'),
     stop: noCancel(),
@@ -214,10 +227,55 @@ W('copy: a source that changed or vanished since the scan is not written, and le
   assert.equal(readdirSync(join(dir, 'out')), ['f']);
 });
 
+W(
+  'copy: a replaced file with no other name comes back held open, its old content still readable through it',
+  ({ dir }) => {
+    writeTree(dir, { 's/a': 'new a', 's/b': 'new b', 's/c': 'new c', 'r/a': 'old a', 'r/b': 'old b' });
+    linkSync(join(dir, 'r/b'), join(dir, 'r/b2'));
+    const sourceRoot = join(dir, 's');
+    const jobs = ['a', 'b', 'c'].map((path) => fileJob(sourceRoot, path));
+    const { results, held } = copy({ sourceRoot, replicaRoot: join(dir, 'r'), stop: noCancel(), jobs });
+    assert.equal(results, [{ ok: true }, { ok: true }, { ok: true }]);
+    assert.equal(
+      ['a', 'b', 'c'].map((p) => readFileSync(join(dir, 'r', p), 'utf8')),
+      ['new a', 'new b', 'new c'],
+    );
+    assert.is(readFileSync(join(dir, 'r/b2'), 'utf8'), 'old b', 'the other name keeps the old file');
+    // Only `a` had its last name replaced (`b` has another, `c` replaced nothing).
+    assert.is(held.length, 1);
+    const fd = held[0] as number;
+    const buffer = Buffer.alloc(16);
+    assert.is(buffer.toString('utf8', 0, readSync(fd, buffer, 0, 16, 0)), 'old a');
+    assert.is(fstatSync(fd).nlink, 0);
+    closeSync(fd);
+  },
+);
+
+W('a sync replacing files through the pool leaves no descriptor open and the replica exact', async ({ dir }) => {
+  const files = (content: (i: number) => string) =>
+    Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`d${i % 20}/f${i}`, content(i)]));
+  writeTree(
+    join(dir, 's'),
+    files((i) => `new content ${i}`),
+  );
+  writeTree(
+    join(dir, 'r'),
+    files((i) => `old ${i}`),
+  );
+  const open = (): number => readdirSync('/proc/self/fd').length;
+  const before = open();
+  const report = await within(30_000, syncOnce(join(dir, 's'), join(dir, 'r')), 'the sync');
+  assert.is(report.failed, 0);
+  assert.is(rsyncDiff(join(dir, 's'), join(dir, 'r')), '');
+  assert.is(open(), before);
+});
+
 W('copy: nothing is written through a replica directory that became a symlink', ({ dir }) => {
   writeTree(dir, { 's/sub/keep': 'x', 'outside/keep': 'keep', 'rep/sub': { link: '../outside' } });
   const sourceRoot = join(dir, 's');
-  const [result] = copy({
+  const {
+    results: [result],
+  } = copy({
     sourceRoot,
     replicaRoot: join(dir, 'rep'),
     stop: noCancel(),
@@ -236,7 +294,7 @@ W('copy: a raised stop flag skips jobs not yet started', ({ dir }) => {
   const stop = noCancel();
   Atomics.store(stop, 0, 1);
   const task = { sourceRoot: join(dir, 's'), replicaRoot: join(dir, 'r'), stop, jobs: [fileJob(join(dir, 's'), 'f')] };
-  assert.equal(copy(task), [{ ok: 'skipped' }]);
+  assert.equal(copy(task), { results: [{ ok: 'skipped' }], held: [] });
 });
 
 W('scan: kinds, sizes, modes and link targets; symlinks are not followed; FIFOs are listed as special', ({ dir }) => {
@@ -412,7 +470,9 @@ W('pool: scan, multi-range compare with an early mismatch, and copy all run on r
     });
     assert.equal(Object.fromEntries(verdicts), { big: false, sämé: true, small: false, zz: true, empty: true });
     assert.is(unreadable.size, 0);
-    const [result] = await pool.copy({
+    const {
+      results: [result],
+    } = await pool.copy({
       sourceRoot: join(dir, 's'),
       replicaRoot: join(dir, 'r'),
       stop: noCancel(),
@@ -469,7 +529,7 @@ W(
     const job = fileJob(sourceRoot, 'f');
     rmSync(join(sourceRoot, 'f'));
     execFileSync('mkfifo', [join(sourceRoot, 'f')]);
-    const results = copy({ sourceRoot, replicaRoot: join(dir, 'r'), stop: noCancel(), jobs: [job] });
+    const { results } = copy({ sourceRoot, replicaRoot: join(dir, 'r'), stop: noCancel(), jobs: [job] });
     assert.equal(results, [{ ok: 'changed', reason: 'is no longer a regular file (a FIFO, device or symlink now)' }]);
   },
 );

@@ -89,6 +89,9 @@ export class WorkerPool {
       maxThreads: this.readers,
       idleTimeout: 30_000,
       resourceLimits: { maxYoungGenerationSizeMb: 6 },
+      // Copies hand the descriptors of files they replaced to the coordinator, which closes them
+      // (see `CopyResult`): a thread must not close those numbers again when it ends.
+      trackUnmanagedFds: false,
     };
     let piscina: Piscina;
     try {
@@ -138,7 +141,7 @@ export class WorkerPool {
     return this.#track(this.#run(task, HASH));
   }
 
-  copy(task: CopyTask): Promise<CopyResult[]> {
+  copy(task: CopyTask): Promise<CopyResult> {
     return this.#track(this.#run(task, COPY));
   }
 

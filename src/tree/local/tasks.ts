@@ -103,4 +103,12 @@ export interface CopyTask {
   readonly stop: StopFlag;
 }
 
-export type CopyResult = OpResult;
+/**
+ * A batch's results, and the descriptors its thread holds on files it replaced: the last
+ * close of a replaced file frees its blocks, which is most of what replacing it costs, so the
+ * coordinator closes them while the thread copies on (see `moveIntoPlace`).
+ */
+export interface CopyResult {
+  readonly results: OpResult[];
+  readonly held: number[];
+}

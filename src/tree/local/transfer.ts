@@ -1,7 +1,8 @@
+import { closeSync } from 'node:fs';
 import type { Op, OpResult, StopFlag } from '../tree.js';
 import { batches } from './batch.js';
 import type { WorkerPool } from './pool.js';
-import type { CopyJob } from './tasks.js';
+import type { CopyJob, CopyResult } from './tasks.js';
 import { runCopyTask } from './write.js';
 
 /** Copies are batched into one pool task up to these limits: many small files per round trip, big ones alone. */
@@ -81,7 +82,7 @@ export async function transfer(
   const here = !pool.worthAThread(ms);
   const threads = here ? 1 : pool.threadsFor(ms);
   const groups = batches(indexed, (o) => bytesOf(o.op), BATCH_BYTES, jobsPerBatch(ops.length, threads));
-  const send = async (group: typeof indexed): Promise<OpResult[]> => {
+  const send = async (group: typeof indexed): Promise<CopyResult> => {
     const task = {
       sourceRoot,
       replicaRoot,
@@ -89,7 +90,7 @@ export async function transfer(
       backup: control.backup,
       stop: control.stop,
     };
-    return here ? runCopyTask(task) : pool.copy(task);
+    return here ? { results: runCopyTask(task), held: [] } : pool.copy(task);
   };
   let next = 0;
   const take = (): typeof indexed | undefined => (control.halted() ? undefined : groups[next++]);
@@ -98,11 +99,13 @@ export async function transfer(
     let copied = group === undefined ? undefined : send(group);
     while (group !== undefined && copied !== undefined) {
       const finished = group;
-      const results = await copied;
+      const { results, held } = await copied;
       group = take();
       copied = group === undefined ? undefined : send(group);
       // Handled here so that it is never unhandled should reporting throw (EPIPE, a full disk); awaited on the next turn.
       copied?.catch(() => undefined);
+      // Frees the replaced files' blocks here while the thread copies the next batch.
+      for (const fd of held) closeSync(fd);
       results.forEach((result, i) => {
         onResult((finished[i] as (typeof indexed)[number]).index, result);
       });

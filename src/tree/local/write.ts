@@ -1,4 +1,6 @@
 import {
+  closeSync,
+  constants,
   fchmodSync,
   fstatSync,
   lchownSync,
@@ -6,6 +8,7 @@ import {
   lstatSync,
   lutimesSync,
   mkdirSync,
+  openSync,
   readdirSync,
   renameSync,
   rmdirSync,
@@ -112,15 +115,15 @@ export function unlockDir(dirs: DirChain, path: string): void {
   });
 }
 
-/** Pool task: run a batch of writes, each independent; failures come back as data. */
-export function runCopyTask(task: CopyTask): OpResult[] {
+/** Runs a batch of writes, each independent; failures come back as data. With `held`, see `moveIntoPlace`. */
+export function runCopyTask(task: CopyTask, held?: number[]): OpResult[] {
   const source = new DirChain(task.sourceRoot);
   const replica = new DirChain(task.replicaRoot, task.backup === undefined ? undefined : new Backup(task.backup));
   try {
     return task.jobs.map((job) => {
       if (Atomics.load(task.stop, 0) === 1) return { ok: 'skipped' };
       try {
-        return runJob(source, replica, job) ? { ok: true, backedUp: true } : { ok: true };
+        return runJob(source, replica, job, held) ? { ok: true, backedUp: true } : { ok: true };
       } catch (error) {
         return resultOf(job.path, error);
       }
@@ -132,7 +135,7 @@ export function runCopyTask(task: CopyTask): OpResult[] {
 }
 
 /** Runs one job; true when what it replaced went to the backup. */
-function runJob(source: DirChain, replica: DirChain, job: CopyJob): boolean {
+function runJob(source: DirChain, replica: DirChain, job: CopyJob, held: number[] | undefined): boolean {
   if (job.kind === 'meta') {
     const mtime = mtimeToSet(source, job.path, job.mtimeMs);
     if (job.mode === undefined) setLinkMeta(replica.at(job.path), mtime, job.owner);
@@ -149,7 +152,7 @@ function runJob(source: DirChain, replica: DirChain, job: CopyJob): boolean {
   } catch (error) {
     discard(temp, error);
   }
-  return moveIntoPlace(replica, job.path, temp, job.replacing, job.expect);
+  return moveIntoPlace(replica, job.path, temp, job.replacing, job.expect, held);
 }
 
 /** Makes `path` another name of the file at `target`: a link under a temporary name, renamed into place. */
@@ -170,6 +173,15 @@ export function renameFree(dirs: DirChain, path: string, to: string, expect: Exp
   unlinkSync(at);
 }
 
+/** A descriptor on the file at `at`, never following a link nor waiting on a FIFO; undefined if it cannot be opened (the rename then frees it). */
+function holdOpen(at: FsPath): number | undefined {
+  try {
+    return openSync(at, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+}
+
 /** A symlink's owner and mtime, on the link itself. */
 function setLinkMeta(at: FsPath, mtime: string, owner: Owner): void {
   if (owner) lchownSync(at, owner.uid, owner.gid);
@@ -186,13 +198,19 @@ export function discard(temp: FsPath, error: unknown): never {
   throw error;
 }
 
-/** Renames a complete temporary entry over `path`, so the final path only ever holds a whole old or new entry. */
+/**
+ * Renames a complete temporary entry over `path`, so the final path only ever holds a whole old
+ * or new entry. With `held`, a file replaced that had no other name is opened first and its
+ * descriptor put there: the rename then does not free the old file's blocks (the last close
+ * does), so whoever closes it can do so beside the next copies.
+ */
 export function moveIntoPlace(
   dirs: DirChain,
   path: string,
   temp: FsPath,
   replacing: Replacing,
   expect?: Expect,
+  held?: number[],
 ): boolean {
   try {
     const to = dirs.at(path);
@@ -206,7 +224,14 @@ export function moveIntoPlace(
     }
     const backedUp = dirs.backup !== undefined && there !== undefined && !there.isDirectory();
     if (backedUp) dirs.backup?.keep(to, path);
-    renameSync(temp, to);
+    const old = held !== undefined && !backedUp && there?.isFile() && there.nlink === 1 ? holdOpen(to) : undefined;
+    try {
+      renameSync(temp, to);
+    } catch (error) {
+      if (old !== undefined) closeSync(old);
+      throw error;
+    }
+    if (old !== undefined) held?.push(old);
     return backedUp;
   } catch (error) {
     discard(temp, error);
