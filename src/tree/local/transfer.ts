@@ -61,6 +61,13 @@ function toJob(op: Op): CopyJob {
   }
 }
 
+/** Closes a read-only descriptor on a file already replaced: nothing of the sync depends on how that goes. */
+function closeHeld(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {}
+}
+
 /**
  * Runs independent writes on the pool, batched, one batch in flight per thread the work is
  * worth (so a small transfer never waits for a thread to boot; on the coordinator itself when
@@ -105,7 +112,7 @@ export async function transfer(
       // Handled here so that it is never unhandled should reporting throw (EPIPE, a full disk); awaited on the next turn.
       copied?.catch(() => undefined);
       // Frees the replaced files' blocks here while the thread copies the next batch.
-      for (const fd of held) closeSync(fd);
+      for (const fd of held) closeHeld(fd);
       results.forEach((result, i) => {
         onResult((finished[i] as (typeof indexed)[number]).index, result);
       });
