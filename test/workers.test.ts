@@ -4,6 +4,7 @@ import {
   fstatSync,
   linkSync,
   lstatSync,
+  openSync,
   readdirSync,
   readFileSync,
   readlinkSync,
@@ -18,6 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { runCycle } from '../src/run/cycle.js';
+import { cycleOptions } from '../src/sync/cycle.js';
 import { ColumnSink } from '../src/tree/local/columns.js';
 import { THREAD_EXEC_ARGV, WorkerPool } from '../src/tree/local/pool.js';
 import { compareContents } from '../src/tree/local/ranges.js';
@@ -27,7 +30,7 @@ import { drainYielding, scanTree, walkBack, walkFront } from '../src/tree/local/
 import { type Entry, entryArray } from '../src/tree/tree.js';
 import copy from '../workers/copy.js';
 import hash from '../workers/hash.js';
-import { plain, removeDir, rsyncDiff, syncOnce, tempDir, within, writeTree } from './helpers.js';
+import { captureLogger, plain, removeDir, rsyncDiff, syncOnce, tempDir, within, writeTree } from './helpers.js';
 
 const W = suite<{ dir: string }>('workers', { dir: '' });
 W.before.each((ctx) => {
@@ -268,6 +271,32 @@ W('a sync replacing files through the pool leaves no descriptor open and the rep
   assert.is(report.failed, 0);
   assert.is(rsyncDiff(join(dir, 's'), join(dir, 'r')), '');
   assert.is(open(), before);
+});
+
+W('descriptors the coordinator opens after a sync survive the end of the threads that copied', async ({ dir }) => {
+  const files = (content: string) =>
+    Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`d${i % 10}/f${i}`, `${content} ${i}`]));
+  writeTree(join(dir, 's'), files('new content'));
+  writeTree(join(dir, 'r'), files('old'));
+  const pool = new WorkerPool(2, (error) => assert.unreachable(error.message));
+  const mine: number[] = [];
+  try {
+    const { log } = captureLogger();
+    const report = await within(
+      30_000,
+      runCycle(pool, cycleOptions(join(dir, 's'), join(dir, 'r')), log, noCancel()),
+      'the sync',
+    );
+    assert.is(report.failed, 0);
+    // Opened now, these take the numbers of the replaced files' descriptors the coordinator closed.
+    for (let i = 0; i < 300; i++) mine.push(openSync(join(dir, 's', `d${i % 10}/f${i}`), 'r'));
+  } finally {
+    await pool.close();
+  }
+  for (const fd of mine) {
+    assert.ok(fstatSync(fd).isFile(), 'a thread ending closed none of them');
+    closeSync(fd);
+  }
 });
 
 W('copy: nothing is written through a replica directory that became a symlink', ({ dir }) => {
