@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { ColumnSink } from '../src/tree/local/columns.js';
 import { comparePaths } from '../src/tree/order.js';
 import { type Entry, entryArray } from '../src/tree/tree.js';
-import { plain } from './helpers.js';
+import { listingOf, plain } from './helpers.js';
 
 const entry = (path: string, more: Partial<Entry> = {}): Entry => ({
   path,
@@ -41,7 +41,7 @@ test('listings come back entry for entry in walk order, whichever thread listed 
   for (const split of [0, 1, 2, 3]) {
     const mine = new ColumnSink();
     const theirs = new ColumnSink();
-    for (const [i, [path, entries]] of listings.entries()) (i < split ? mine : theirs).listing(path, entries);
+    for (const [i, [path, entries]] of listings.entries()) (i < split ? mine : theirs).take(listingOf(path, entries));
     theirs.unreadable.push({ path: 'a/x', code: 'EACCES', cause: 'permission denied' });
     mine.decode(structuredClone(theirs.encode()));
     assert.equal(
@@ -54,10 +54,10 @@ test('listings come back entry for entry in walk order, whichever thread listed 
 
 test('a listing whose parent was never listed (a stopped walk) is not reached; a directory listed twice is its last listing', () => {
   const sink = new ColumnSink();
-  sink.listing('lost', [entry('lost/f')]);
-  sink.listing('', [dir(''), dir('a')]);
-  sink.listing('a', [entry('a/old')]);
-  sink.listing('a', [entry('a/new')]);
+  sink.take(listingOf('lost', [entry('lost/f')]));
+  sink.take(listingOf('', [dir(''), dir('a')]));
+  sink.take(listingOf('a', [entry('a/old')]));
+  sink.take(listingOf('a', [entry('a/new')]));
   assert.equal(
     entryArray(sink.snapshot('/r').entries).map((e) => e.path),
     ['', 'a', 'a/new'],
@@ -67,9 +67,9 @@ test('a listing whose parent was never listed (a stopped walk) is not reached; a
 test('a pool thread that listed 150,000 directories decodes into a sink that has listings of its own', () => {
   const theirs = new ColumnSink();
   const names = Array.from({ length: 150_000 }, (_, i) => `d${i}`);
-  for (const name of names) theirs.listing(name, []);
+  for (const name of names) theirs.take(listingOf(name, []));
   const mine = new ColumnSink();
-  mine.listing('', [dir(''), ...names.map(dir)]);
+  mine.take(listingOf('', [dir(''), ...names.map(dir)]));
   mine.decode(theirs.encode());
   assert.is(mine.snapshot('/r').entries.length, 150_001);
 });
@@ -114,7 +114,7 @@ test('any tree, its listings spread over two sinks in any order, comes back as i
       const order = [...children].map((l) => [rank.next().value as number, l] as const).sort((x, y) => x[0] - y[0]);
       const mine = new ColumnSink();
       const theirs = new ColumnSink();
-      for (const [, [path, entries]] of order) (side.next().value ? mine : theirs).listing(path, entries);
+      for (const [, [path, entries]] of order) (side.next().value ? mine : theirs).take(listingOf(path, entries));
       mine.decode(structuredClone(theirs.encode()));
       assert.equal(entryArray(mine.snapshot('/r').entries), all);
     }),

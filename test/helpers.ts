@@ -8,7 +8,9 @@ import { suite, type Test } from 'uvu';
 import { Fields, type Logger } from '../src/report/log.js';
 import { runCycle } from '../src/run/cycle.js';
 import { type CycleOptions, type CycleReport, cycleOptions } from '../src/sync/cycle.js';
+import { Listing } from '../src/tree/local/listing.js';
 import { WorkerPool } from '../src/tree/local/pool.js';
+import { nameOf } from '../src/tree/order.js';
 import { type Entry, entryArray, type Snapshot } from '../src/tree/tree.js';
 
 /** The CLI as it ships: the bundle `npm run build` makes. */
@@ -20,6 +22,13 @@ export const plain = (s: Snapshot): { root: string; entries: Entry[]; unreadable
   ...s,
   entries: entryArray(s.entries),
 });
+
+/** A walk's listing of `dir` made of entries (its children; for the root, the root first). */
+export function listingOf(dir: string, entries: readonly Entry[]): Listing {
+  const listing = new Listing().reset(dir, entries.length);
+  for (const entry of entries) listing.addEntry(entry.path === '' ? '' : nameOf(entry.path), entry);
+  return listing;
+}
 
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'replisync-test-'));

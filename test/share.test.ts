@@ -3,9 +3,10 @@ import * as assert from 'uvu/assert';
 import type { Failure } from '../src/errors.js';
 import { compileExcludes } from '../src/tree/filter.js';
 import { ColumnSink, type Sink } from '../src/tree/local/columns.js';
+import type { Listing } from '../src/tree/local/listing.js';
 import { backOpen, backShare, claimBack, claimFront, closeFront, newShare } from '../src/tree/local/split-walk.js';
 import { scanTree, walkBack, walkFront } from '../src/tree/local/walk.js';
-import { type Entry, entryArray } from '../src/tree/tree.js';
+import { entryArray } from '../src/tree/tree.js';
 import { plain, removeDir, tempDir, writeTree } from './helpers.js';
 
 const P = suite('share: claims from both ends');
@@ -82,9 +83,9 @@ class Recorder implements Sink {
   get unreadable(): Failure[] {
     return this.all.unreadable;
   }
-  listing(dir: string, entries: Entry[]): void {
-    this.listed.push(dir);
-    this.all.listing(dir, entries);
+  take(listing: Listing): void {
+    this.listed.push(listing.dir);
+    this.all.take(listing);
   }
 }
 

@@ -1,7 +1,9 @@
 import type { Entries, Entry, Kind } from '../tree.js';
 
 export const KINDS: readonly Kind[] = ['file', 'dir', 'symlink', 'special'];
-const DIR = KINDS.indexOf('dir');
+/** Each kind's index in `KINDS`, as the kinds column holds it. */
+export const KIND = { file: 0, dir: 1, symlink: 2, special: 3 } as const satisfies Record<Kind, number>;
+const DIR = KIND.dir;
 
 /** Listings in columns, entry by entry in the order they were listed (see columns.ts). */
 export interface ListingColumns {

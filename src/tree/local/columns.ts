@@ -1,7 +1,8 @@
 import type { Failure } from '../../errors.js';
 import { comparePaths } from '../order.js';
-import type { Entry, Snapshot } from '../tree.js';
-import { ColumnEntries, KINDS, type ListingColumns } from './column-entries.js';
+import type { Snapshot } from '../tree.js';
+import { ColumnEntries, type ListingColumns } from './column-entries.js';
+import type { Listing } from './listing.js';
 import { Numbers } from './numbers.js';
 
 /**
@@ -25,7 +26,8 @@ export interface EncodedListings extends ListingColumns {
  */
 export interface Sink {
   readonly unreadable: Failure[];
-  listing(dir: string, entries: Entry[]): void;
+  /** Copies the listing, which its walk then reuses. */
+  take(listing: Listing): void;
 }
 
 /**
@@ -50,34 +52,28 @@ export class ColumnSink implements Sink {
   readonly #targets = new Map<number, string>();
   readonly unreadable: Failure[] = [];
 
-  listing(dir: string, entries: Entry[]): void {
-    this.#dirs.push(dir);
-    this.#counts.push(entries.length);
+  take(listing: Listing): void {
+    const count = listing.count;
     const first = this.#kinds.length;
-    const count = entries.length;
+    this.#dirs.push(listing.dir);
+    this.#counts.push(count);
+    this.#kinds.extend(count).set(listing.kinds.subarray(0, count), first);
+    this.#sizes.extend(count).set(listing.sizes.subarray(0, count), first);
+    this.#mtimes.extend(count).set(listing.mtimes.subarray(0, count), first);
+    this.#modes.extend(count).set(listing.modes.subarray(0, count), first);
+    this.#uids.extend(count).set(listing.uids.subarray(0, count), first);
+    this.#gids.extend(count).set(listing.gids.subarray(0, count), first);
     const starts = this.#starts.extend(count);
-    const kinds = this.#kinds.extend(count);
-    const sizes = this.#sizes.extend(count);
-    const mtimes = this.#mtimes.extend(count);
-    const modes = this.#modes.extend(count);
-    const uids = this.#uids.extend(count);
-    const gids = this.#gids.extend(count);
+    const prefix = listing.dir === '' ? 0 : listing.dir.length + 1;
+    const { names } = listing;
     let start = 0;
     for (let i = 0; i < count; i++) {
-      const entry = entries[i] as Entry;
-      const at = first + i;
-      starts[at] = start;
-      start += entry.path.length + 1;
-      kinds[at] = KINDS.indexOf(entry.kind);
-      sizes[at] = entry.size;
-      mtimes[at] = entry.mtimeMs;
-      modes[at] = entry.mode;
-      uids[at] = entry.uid;
-      gids[at] = entry.gid;
-      if (entry.target !== undefined) this.#targets.set(at, entry.target);
-      if (entry.link !== undefined) this.#links.set(at, entry.link);
+      starts[first + i] = start;
+      start += prefix + (names[i] as string).length + 1;
     }
-    this.#paths.push(entries.map((entry) => entry.path).join('\0'));
+    for (const [i, target] of listing.targets) this.#targets.set(first + i, target);
+    for (const [i, link] of listing.links) this.#links.set(first + i, link);
+    this.#paths.push(listing.joinedPaths());
   }
 
   encode(): EncodedListings {

@@ -1,12 +1,13 @@
 import { failureOf } from '../../errors.js';
 import type { Exclude } from '../filter.js';
 import { fsPath } from '../names.js';
-import { comparePaths, parentOf } from '../order.js';
+import { comparePaths, nameOf, parentOf } from '../order.js';
 import { type Entry, isStopped, type Snapshot, type StopFlag } from '../tree.js';
 import { ColumnSink } from './columns.js';
+import { Listing } from './listing.js';
 import { lstatOf } from './lstat.js';
 import { Seen } from './seen.js';
-import { entryOf, list, rootEntry } from './walk.js';
+import { entryOf, list, onlyRoot, rootEntry } from './walk.js';
 
 /**
  * A snapshot of only some subtrees (none inside another, see watch/dirty.ts): each one walked
@@ -29,7 +30,7 @@ export function scanSubtrees(
   try {
     const top = rootEntry(root, seen);
     if (top?.kind !== 'dir') {
-      if (top !== undefined) sink.listing('', [top]);
+      if (top !== undefined) sink.take(onlyRoot(top));
       return sink.snapshot(root);
     }
     const ways = new Map<string, Map<string, Entry>>([['', new Map()]]);
@@ -67,9 +68,13 @@ export function scanSubtrees(
         if (depth === names.length) walkBelow(root, path, exclude, sink, seen, stop);
       }
     }
+    const listing = new Listing();
     for (const [dir, children] of ways) {
       const entries = [...children.values()].sort((a, b) => comparePaths(a.path, b.path));
-      sink.listing(dir, dir === '' ? [top, ...entries] : entries);
+      listing.reset(dir, entries.length + 1);
+      if (dir === '') listing.addEntry('', top);
+      for (const entry of entries) listing.addEntry(nameOf(entry.path), entry);
+      sink.take(listing);
     }
     return sink.snapshot(root);
   } finally {
@@ -87,12 +92,9 @@ function walkBelow(
   stop: StopFlag | undefined,
 ): void {
   const pending = [start];
+  const listing = new Listing();
   for (let dir = pending.pop(); dir !== undefined && !isStopped(stop); dir = pending.pop()) {
-    const entries = list(root, dir, exclude, sink.unreadable, seen);
-    sink.listing(dir, entries);
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const child = entries[i] as Entry;
-      if (child.kind === 'dir') pending.push(child.path);
-    }
+    sink.take(list(root, dir, exclude, sink.unreadable, seen, listing));
+    for (let i = listing.dirs.length - 1; i >= 0; i--) pending.push(listing.dirs[i] as string);
   }
 }

@@ -4,9 +4,11 @@ import { errnoCode, type Failure, failureOf } from '../../errors.js';
 import { compileExcludes, type Exclude } from '../filter.js';
 import { encodeName, fsPath, hasRawBytes } from '../names.js';
 import { type Entry, isStopped, type Snapshot, type StopFlag } from '../tree.js';
+import { KIND } from './column-entries.js';
 import { ColumnSink, type EncodedListings, type Sink } from './columns.js';
 import { fdPath, readLink, readRawNames } from './dirs.js';
-import { type Lstat, lstatOf } from './lstat.js';
+import { Listing } from './listing.js';
+import { DEV, INO, kindCode, type Lstat, lstatNumbers, lstatOf, MODE, NLINK } from './lstat.js';
 import { Seen } from './seen.js';
 import { backOpen, claimBack, claimFront, closeFront, type WalkShare } from './split-walk.js';
 import type { WalkTask } from './tasks.js';
@@ -24,11 +26,13 @@ export function entryOf(path: string, stat: Lstat, abs: string | Buffer): Entry 
   };
   // readlink here: if it fails the entry is reported unreadable, not half-recorded.
   if (kind === 'symlink') return { ...entry, target: readLink(abs) };
-  // Only names of a file with other names cost anything more (a number beyond 2^53 would not key it exactly).
-  if (kind === 'file' && stat.nlink > 1)
-    return { ...entry, link: `${stat.dev}:${lstatSync(abs, { bigint: true }).ino}` };
+  // Only names of a file with other names cost anything more.
+  if (kind === 'file' && stat.nlink > 1) return { ...entry, link: linkKey(stat.dev, abs) };
   return entry;
 }
+
+/** The key every name of a file with several shares (an inode number beyond 2^53 would not key it exactly as a number). */
+const linkKey = (dev: number, abs: string | Buffer): string => `${dev}:${lstatSync(abs, { bigint: true }).ino}`;
 
 /** Directory paths longer than this have their children lstat'ed through the directory's descriptor. */
 const DEEP = 1024;
@@ -47,8 +51,9 @@ const swapped = (dir: string): Failure => ({
 });
 
 /**
- * One directory's children in name order (the order of `comparePaths`), each lstat'ed, never
- * followed. What cannot be read goes to `failures`; excluded children are left out.
+ * Fills `into` with one directory's children in name order (the order of `comparePaths`),
+ * each lstat'ed, never followed; the root's listing starts with `top`, the root itself. What
+ * cannot be read goes to `failures`; excluded children are left out.
  * Synchronous on purpose: a tight readdir + lstat loop is several times faster and leaner
  * than a fan-out of promises.
  *
@@ -64,13 +69,20 @@ export function list(
   exclude: Exclude | undefined,
   failures: Failure[],
   seen: Seen,
-): Entry[] {
+  into: Listing,
+  top?: Entry,
+): Listing {
+  const begin = (capacity: number): Listing => {
+    into.reset(dir, capacity);
+    if (top !== undefined) into.addEntry('', top);
+    return into;
+  };
+  begin(1);
   const abs = dir === '' ? root : `${root}/${dir}`;
-  if (seen.isMount(dir)) return [];
+  if (seen.isMount(dir)) return into;
   const expected = seen.take(dir);
   let fd: number | undefined;
   let kept = false;
-  let entries: Entry[];
   // Deep down, a path costs the kernel a lookup per level: children are reached through the
   // descriptor instead, which keeps a deep walk linear (and is slower only on short paths).
   const byPath = abs.length <= DEEP;
@@ -79,64 +91,74 @@ export function list(
     const opened = fstatSync(fd);
     if (expected !== undefined && (opened.dev !== expected.dev || opened.ino !== expected.ino)) {
       failures.push(swapped(dir));
-      return [];
+      return into;
     }
     const base = byPath ? abs : fdPath(fd);
     // A name that is not UTF-8 reads as one with U+FFFD, which then cannot be found: only such a
     // directory is listed again, as bytes, so the usual case pays nothing for it.
-    const list = (names: string[], raw: boolean, found: Failure[]): Entry[] | undefined => {
-      const listed = listChildren(names.sort(), base, raw, dir, exclude, found, seen);
+    const listAll = (names: string[], raw: boolean): boolean => {
+      const found: Failure[] = [];
+      begin(names.length + 1);
+      if (!listChildren(names.sort(), base, raw, into, exclude, found, seen)) return false;
       // One by one: spreading more than about 120,000 failures as arguments overflows the stack.
-      if (listed) for (const failure of found) failures.push(failure);
-      return listed;
+      for (const failure of found) failures.push(failure);
+      return true;
     };
-    entries = list(readdirSync(fdPath(fd)), false, []) ?? (list(readRawNames(fdPath(fd)), true, []) as Entry[]);
+    if (!listAll(readdirSync(fdPath(fd)), false)) listAll(readRawNames(fdPath(fd)), true);
     kept = !byPath && seen.keep(dir, fd);
   } catch (error) {
     const code = errnoCode(error);
     failures.push(code === 'ELOOP' || code === 'ENOTDIR' ? swapped(dir) : failureOf(dir, error));
-    return [];
+    return begin(1);
   } finally {
     if (fd !== undefined && !kept) closeSync(fd);
   }
   const after = byPath ? lstatOf(fsPath(abs)) : undefined;
   if (byPath && expected !== undefined && (after?.dev !== expected.dev || after?.ino !== expected.ino)) {
-    for (const entry of entries) seen.forget(entry.path);
+    for (const child of into.dirs) seen.forget(child);
     failures.push(swapped(dir));
-    return [];
+    return begin(1);
   }
-  return entries;
+  return into;
 }
 
+/** False when a name was not found and may be one that is not UTF-8 (see `list`). */
 function listChildren(
   names: readonly string[],
   base: string,
   /** Some names are not UTF-8: those go to lstat as bytes. */
   raw: boolean,
-  dir: string,
+  into: Listing,
   exclude: Exclude | undefined,
   failures: Failure[],
   seen: Seen,
-): Entry[] | undefined {
-  const entries: Entry[] = [];
+): boolean {
   const rawBase = hasRawBytes(base);
   for (const name of names) {
     const childAbs = rawBase || (raw && hasRawBytes(name)) ? encodeName(`${base}/${name}`) : `${base}/${name}`;
-    // Joined, not concatenated: `+` makes a rope that, once compared, keeps a flat copy besides.
-    const childRel = dir === '' ? name : [dir, name].join('/');
     try {
       // Undefined means it vanished since readdir: absent, not an error.
-      const stat = lstatOf(childAbs);
-      if (stat === undefined && !raw && name.includes('\uFFFD')) return undefined;
-      if (stat && (exclude === undefined || !exclude(childRel, stat.kind === 'dir'))) {
-        entries.push(entryOf(childRel, stat, childAbs));
-        if (stat.kind === 'dir') seen.set(childRel, stat);
+      const numbers = lstatNumbers(childAbs);
+      if (numbers === undefined) {
+        if (!raw && name.includes('\uFFFD')) return false;
+        continue;
       }
+      const kind = kindCode(numbers[MODE] as number);
+      if (exclude?.(into.pathOf(name), kind === KIND.dir)) continue;
+      const dev = numbers[DEV] as number;
+      const ino = numbers[INO] as number;
+      // Read before the entry is added: if this fails the entry is reported unreadable, not half-recorded.
+      const target = kind === KIND.symlink ? readLink(childAbs) : undefined;
+      const link = kind === KIND.file && (numbers[NLINK] as number) > 1 ? linkKey(dev, childAbs) : undefined;
+      const at = into.add(name, numbers);
+      if (target !== undefined) into.targets.set(at, target);
+      if (link !== undefined) into.links.set(at, link);
+      if (kind === KIND.dir) seen.set(into.pathOf(name), { dev, ino });
     } catch (error) {
-      failures.push(failureOf(childRel, error));
+      failures.push(failureOf(into.pathOf(name), error));
     }
   }
-  return entries;
+  return true;
 }
 
 /**
@@ -169,25 +191,29 @@ function* front(
   const seen = new Seen(oneFileSystem);
   const top = rootEntry(root, seen);
   if (top?.kind !== 'dir') {
-    if (top !== undefined) sink.listing('', [top]);
+    if (top !== undefined) sink.take(onlyRoot(top));
     return;
   }
   const pending = [''];
+  const listing = new Listing();
   try {
     for (let dir = pending.pop(); dir !== undefined; dir = pending.pop()) {
       if (dir !== '' && !claim(dir)) return;
-      const entries = list(root, dir, exclude, sink.unreadable, seen);
-      sink.listing(dir, dir === '' ? [top, ...entries] : entries);
-      for (let i = entries.length - 1; i >= 0; i--) {
-        const child = entries[i] as Entry;
-        if (child.kind === 'dir') pending.push(child.path);
-      }
+      sink.take(list(root, dir, exclude, sink.unreadable, seen, listing, dir === '' ? top : undefined));
+      for (let i = listing.dirs.length - 1; i >= 0; i--) pending.push(listing.dirs[i] as string);
       yield;
     }
   } finally {
     seen.close();
   }
 }
+
+/** The listing of a root that is not a directory: the root alone. */
+export const onlyRoot = (top: Entry): Listing => {
+  const listing = new Listing().reset('', 1);
+  listing.addEntry('', top);
+  return listing;
+};
 
 /** Helps a front walk from the back: lists directories in reverse walk order until it meets the front. */
 export function* walkBack(
@@ -202,37 +228,40 @@ export function* walkBack(
   const seen = new Seen(oneFileSystem);
   const top = rootEntry(root, seen);
   try {
-    if (top?.kind === 'dir') yield* back(root, '', exclude, sink, share, stop, seen, top);
-    else if (claimBack(share, '') && top !== undefined) sink.listing('', [top]);
+    const walk = { root, exclude, sink, share, stop, seen, listings: [] };
+    if (top?.kind === 'dir') yield* back(walk, '', 0, top);
+    else if (claimBack(share, '') && top !== undefined) sink.take(onlyRoot(top));
   } finally {
     seen.close();
   }
+}
+
+/** What a walk from the back carries down: a listing per depth, each held until its directory is claimed. */
+interface BackWalk {
+  readonly root: string;
+  readonly exclude: Exclude | undefined;
+  readonly sink: Sink;
+  readonly share: WalkShare;
+  readonly stop: StopFlag | undefined;
+  readonly seen: Seen;
+  readonly listings: Listing[];
 }
 
 /**
  * Lists `dir`, then everything below it from the last directory to the first, then claims
  * `dir` itself: its listing is only kept once claimed. False once it has met the front.
  */
-function* back(
-  root: string,
-  dir: string,
-  exclude: Exclude | undefined,
-  sink: Sink,
-  share: WalkShare,
-  stop: StopFlag | undefined,
-  seen: Seen,
-  top?: Entry,
-): Generator<void, boolean, undefined> {
-  if (!backOpen(share) || isStopped(stop)) return false;
+function* back(walk: BackWalk, dir: string, depth: number, top?: Entry): Generator<void, boolean, undefined> {
+  if (!backOpen(walk.share) || isStopped(walk.stop)) return false;
   const failures: Failure[] = [];
-  const entries = list(root, dir, exclude, failures, seen);
-  for (let i = entries.length - 1; i >= 0; i--) {
-    const child = entries[i] as Entry;
-    if (child.kind === 'dir' && !(yield* back(root, child.path, exclude, sink, share, stop, seen))) return false;
+  walk.listings[depth] ??= new Listing();
+  const listing = list(walk.root, dir, walk.exclude, failures, walk.seen, walk.listings[depth], top);
+  for (let i = listing.dirs.length - 1; i >= 0; i--) {
+    if (!(yield* back(walk, listing.dirs[i] as string, depth + 1))) return false;
   }
-  if (!claimBack(share, dir)) return false;
-  for (const failure of failures) sink.unreadable.push(failure);
-  sink.listing(dir, top === undefined ? entries : [top, ...entries]);
+  if (!claimBack(walk.share, dir)) return false;
+  for (const failure of failures) walk.sink.unreadable.push(failure);
+  walk.sink.take(listing);
   yield;
   return true;
 }
