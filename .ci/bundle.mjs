@@ -5,10 +5,10 @@
 // piscina is bundled too (its files then share main.cjs's code cache), its worker file beside it
 // as dist/bin/worker.js, where the bundled pool looks for it (`resolve(__dirname, 'worker.js')`);
 // @parcel/watcher's native binaries and piscina's optional @napi-rs/nice stay external.
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Script } from 'node:vm';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { wrapCommonJs } from '../dist/src/cli/compiled.js';
 
 const out = new URL('../dist/bin/', import.meta.url);
 rmSync(out, { recursive: true, force: true });
@@ -59,7 +59,12 @@ await build({
 });
 rmSync(metaUrl);
 
-// V8's code cache for the run, made by this Node (see `runCompiled`).
-const main = new URL('main.cjs', out);
-const script = new Script(wrapCommonJs(readFileSync(main, 'utf8')), { filename: main.pathname });
-writeFileSync(new URL('main.cjs.cache', out), script.createCachedData());
+// V8's code cache for the run, made by this Node from a run (see train-cache.mjs). Its log (a
+// first cycle's warning about deletes) is shown only if it fails.
+const trained = spawnSync(process.execPath, [fileURLToPath(new URL('train-cache.mjs', import.meta.url))], {
+  encoding: 'utf8',
+});
+if (trained.status !== 0) {
+  process.stderr.write(trained.stdout + trained.stderr);
+  throw new Error(`bundle: the code cache's training run failed (${trained.status ?? trained.signal})`);
+}

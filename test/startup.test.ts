@@ -80,6 +80,9 @@ S("the bundle's run compiles from the V8 code cache beside it, and runs without 
     cachedData: readFileSync(`${main}.cache`),
   });
   assert.is(script.cachedDataRejected, false, 'the cache made by the build fits this Node');
+  // Made after a run (train-cache.mjs), it holds the functions a run calls, not only the top level.
+  const topLevelOnly = new Script(wrapCommonJs(readFileSync(main, 'utf8')), { filename: main }).createCachedData();
+  assert.ok(readFileSync(`${main}.cache`).length > 2 * topLevelOnly.length, 'the cache holds compiled functions');
   // A copy beside the real bundle (so that node_modules still resolves), its cache garbage.
   const copy = mkdtempSync(join(dirname(dirname(CLI)), 'stale-cache-'));
   try {
