@@ -9,6 +9,11 @@ export interface Marcher {
   sourceOnly(source: Entry): boolean | undefined;
   replicaOnly(replica: Entry): boolean | undefined;
   both(source: Entry, replica: Entry): boolean | undefined;
+  /**
+   * Whether a pair the snapshots call plain twins (`Entries.plainTwin`) needs no visit: such a
+   * pair is then passed over without its entries ever being made, which is most of a re-sync.
+   */
+  readonly twinsNeedNothing?: boolean;
 }
 
 /** Walks two snapshots side by side in one linear merge: no lookup tables. */
@@ -19,7 +24,13 @@ export function march(source: Snapshot, replica: Snapshot, marcher: Marcher): vo
   let j = 0;
   // Below a path whose case answered false, everything is skipped on both sides.
   let skip: string | undefined;
+  const twins = marcher.twinsNeedNothing === true && a.plainTwin !== undefined;
   while (i < a.length || j < b.length) {
+    if (twins && skip === undefined && a.plainTwin?.(i, b, j)) {
+      i++;
+      j++;
+      continue;
+    }
     const s = a.at(i);
     const r = b.at(j);
     const order = s === undefined ? 1 : r === undefined ? -1 : s.path === r.path ? 0 : comparePaths(s.path, r.path);

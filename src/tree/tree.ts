@@ -33,6 +33,13 @@ export interface Entry {
 export interface Entries {
   readonly length: number;
   at(index: number): Entry | undefined;
+  /**
+   * Whether entry `index` here and entry `at` of `other` are the same plain entry: one path, a
+   * file or symlink on both sides with the same size, mtime (exactly), mode, owner, group and
+   * target, no other names, no setuid or setgid bit. Answered without making either entry;
+   * false whenever it cannot tell (so columns need not implement it).
+   */
+  plainTwin?(index: number, other: Entries, at: number): boolean;
 }
 
 /** Every entry of a snapshot as an array (where a whole array is worth its memory); an array is given back as it is. */

@@ -4,6 +4,7 @@ export const KINDS: readonly Kind[] = ['file', 'dir', 'symlink', 'special'];
 /** Each kind's index in `KINDS`, as the kinds column holds it. */
 export const KIND = { file: 0, dir: 1, symlink: 2, special: 3 } as const satisfies Record<Kind, number>;
 const DIR = KIND.dir;
+const SETID = 0o6000;
 
 /** Listings in columns, entry by entry in the order they were listed (see columns.ts). */
 export interface ListingColumns {
@@ -117,6 +118,29 @@ export class ColumnEntries implements Entries {
     const link = kind === 'file' && this.#links.size > 0 ? this.#links.get(column) : undefined;
     if (link !== undefined) return { path, kind, size, mtimeMs, mode, uid, gid, link };
     return { path, kind, size, mtimeMs, mode, uid, gid };
+  }
+
+  plainTwin(index: number, other: Entries, at: number): boolean {
+    if (!(other instanceof ColumnEntries)) return false;
+    const a = this.#order[index];
+    const b = other.#order[at];
+    if (a === undefined || b === undefined) return false;
+    const kind = this.#kinds[a];
+    const mode = this.#modes[a] as number;
+    return (
+      (kind === KIND.file || kind === KIND.symlink) &&
+      kind === other.#kinds[b] &&
+      (mode & SETID) === 0 &&
+      mode === other.#modes[b] &&
+      this.#sizes[a] === other.#sizes[b] &&
+      this.#mtimes[a] === other.#mtimes[b] &&
+      this.#uids[a] === other.#uids[b] &&
+      this.#gids[a] === other.#gids[b] &&
+      (this.#links.size === 0 || !this.#links.has(a)) &&
+      (other.#links.size === 0 || !other.#links.has(b)) &&
+      (kind === KIND.file || this.#targets.get(a) === other.#targets.get(b)) &&
+      this.#path(a) === other.#path(b)
+    );
   }
 
   #path(column: number): string {
