@@ -1,6 +1,6 @@
 import type { Entry } from '../tree.js';
 import { KIND, KINDS } from './column-entries.js';
-import { GID, kindCode, MODE, MTIME, SIZE, UID } from './lstat.js';
+import { GID, MODE, MTIME, SIZE, UID } from './lstat.js';
 
 /**
  * One directory's children as a walk lists them, in columns: each child's numbers in typed
@@ -51,11 +51,10 @@ export class Listing {
     return this.dir === '' ? name : `${this.dir}/${name}`;
   }
 
-  /** Adds a child from `lstatNumbers`; a directory's path joins `dirs`. Returns its index. */
-  add(name: string, numbers: Float64Array): number {
+  /** Adds a child from `lstatNumbers` and its `kindCode`; a directory's path joins `dirs`. Returns its index. */
+  add(name: string, numbers: Float64Array, kind: number): number {
     const at = this.names.length;
     const mode = numbers[MODE] as number;
-    const kind = kindCode(mode);
     this.names.push(name);
     this.kinds[at] = kind;
     this.sizes[at] = kind === KIND.file ? (numbers[SIZE] as number) : 0;
