@@ -31,7 +31,7 @@ export function entryOf(path: string, stat: Lstat, abs: string | Buffer): Entry 
   return entry;
 }
 
-/** The key every name of a file with several shares (an inode number beyond 2^53 would not key it exactly as a number). */
+/** What all names of a hard-linked file share: its device and inode (an inode number beyond 2^53 is not exact as a number). */
 const linkKey = (dev: number, abs: string | Buffer): string => `${dev}:${lstatSync(abs, { bigint: true }).ino}`;
 
 /** Directory paths longer than this have their children lstat'ed through the directory's descriptor. */
