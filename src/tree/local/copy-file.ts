@@ -71,12 +71,9 @@ export function copyChecked(source: DirChain, job: Extract<CopyJob, { kind: 'fil
     if (errnoCode(error) === 'ENOENT') throw new SourceChanged('vanished before it could be copied');
     throw error;
   }
-  const seen = lstatSync(from, { bigint: true, throwIfNoEntry: false });
-  if (!seen) throw new SourceChanged('vanished before it could be copied');
-  if (!seen.isFile()) throw new SourceChanged('is no longer a regular file (a FIFO, device or symlink now)');
-  onEntry(from, constants.O_RDONLY, (fd) => {
+  openSource(from, (fd) => {
     const before = fstatSync(fd, { bigint: true });
-    if (!before.isFile() || before.ino !== seen.ino) throw new SourceChanged('was replaced before it could be copied');
+    if (!before.isFile()) throw new SourceChanged('is no longer a regular file (a FIFO, device or symlink now)');
     const sparse = isSparse(before.size, before.blocks);
     if (!sparse && job.size <= SMALL) {
       // EXCL: never write through whatever might already sit at the temporary name.
@@ -100,6 +97,28 @@ export function copyChecked(source: DirChain, job: Extract<CopyJob, { kind: 'fil
     else copyFileSync(fdPath(fd), temp, constants.COPYFILE_EXCL);
     setFileMeta(temp, job.mode, utimeOfNs(heldStill(fd, from, job)), job.owner);
   });
+}
+
+/**
+ * Runs `copy` on the source file at `from`, opened without following a symlink or waiting on
+ * a FIFO: a name gone or turned into a symlink since the scan is a changed source (a
+ * warning, the next cycle sees it), not a failure.
+ */
+function openSource(from: FsPath, copy: (fd: number) => void): void {
+  let fd: number;
+  try {
+    fd = openSync(from, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code === 'ENOENT') throw new SourceChanged('vanished before it could be copied');
+    if (code === 'ELOOP') throw new SourceChanged('is no longer a regular file (a FIFO, device or symlink now)');
+    throw error;
+  }
+  try {
+    copy(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The source's mtime in nanoseconds, once it is known to have held still while it was read: the copy is only good then. */
