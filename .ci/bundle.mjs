@@ -63,6 +63,8 @@ rmSync(metaUrl);
 // first cycle's warning about deletes) is shown only if it fails.
 const trained = spawnSync(process.execPath, [fileURLToPath(new URL('train-cache.mjs', import.meta.url))], {
   encoding: 'utf8',
+  // A run of a few hundred files: one that hangs fails the build instead of stalling it.
+  timeout: 60_000,
 });
 if (trained.status !== 0) {
   process.stderr.write(trained.stdout + trained.stderr);
