@@ -24,10 +24,11 @@ import {
   type StopFlag,
   type Tree,
 } from '../tree/tree.js';
+import { emptyPlan, type Plan, planActions } from './actions.js';
 import { comparePairs } from './compare.js';
 import { execute, fieldsOf, textOf } from './execute.js';
 import { limitDeletes, refuseEmptySource } from './guards.js';
-import { draftPlan, emptyPlan, type Plan, planActions } from './plan.js';
+import { draftPlan } from './plan.js';
 import type { ConflictRule } from './two-way/reconcile.js';
 
 export type { CycleReport };

@@ -4,8 +4,8 @@ import { Fields, type Logger } from '../report/log.js';
 import { bytesOf, emptyOutcome, type Outcome, recordFailure, tally } from '../report/tally.js';
 import { describe, showPath } from '../report/text.js';
 import { type Entry, isStopped, type Op, type OpResult, type Owner, type StopFlag, type Tree } from '../tree/tree.js';
+import { type Action, type Plan, planActions } from './actions.js';
 import { modeToWrite } from './equal.js';
-import { type Action, type Plan, planActions } from './plan.js';
 
 export interface ExecuteContext {
   readonly source: Tree;

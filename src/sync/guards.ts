@@ -1,6 +1,6 @@
 import { ReplisyncError } from '../errors.js';
 import type { Snapshot } from '../tree/tree.js';
-import type { Action, Plan } from './plan.js';
+import type { Action, Plan } from './actions.js';
 
 /**
  * A source that holds nothing (its root alone, all of it read) while the replica holds

@@ -1,7 +1,7 @@
 import { showPath } from '../../report/text.js';
 import { comparePaths, parentOf } from '../../tree/order.js';
 import type { Entry, Expect, Op } from '../../tree/tree.js';
-import { type Action, emptyPlan, type Plan } from '../plan.js';
+import { type Action, emptyPlan, type Plan } from '../actions.js';
 import { type Decision, otherSide, type Row, type Side } from './reconcile.js';
 import { type Synced, syncedOf } from './state.js';
 

@@ -4,10 +4,10 @@ import { fsPath } from '../names.js';
 import { comparePaths, nameOf, parentOf } from '../order.js';
 import { type Entry, isStopped, type Snapshot, type StopFlag } from '../tree.js';
 import { ColumnSink } from './columns.js';
+import { entryOf, list, onlyRoot, rootEntry } from './list.js';
 import { Listing } from './listing.js';
 import { lstatOf } from './lstat.js';
 import { Seen } from './seen.js';
-import { entryOf, list, onlyRoot, rootEntry } from './walk.js';
 
 /**
  * A snapshot of only some subtrees (none inside another, see watch/dirty.ts): each one walked
