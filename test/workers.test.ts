@@ -550,6 +550,17 @@ W('hash: a FIFO or a symlink swapped in for a file is refused at once, never rea
   );
 });
 
+W('copy: a symlink swapped in for a source file since the scan is skipped as changed, never followed', ({ dir }) => {
+  writeTree(dir, { 's/f': 'content', 's/secret': 'not to be copied', 'r/other': '' });
+  const sourceRoot = join(dir, 's');
+  const job = fileJob(sourceRoot, 'f');
+  rmSync(join(sourceRoot, 'f'));
+  symlinkSync(join(sourceRoot, 'secret'), join(sourceRoot, 'f'));
+  const { results } = copy({ sourceRoot, replicaRoot: join(dir, 'r'), stop: noCancel(), jobs: [job] });
+  assert.equal(results, [{ ok: 'changed', reason: 'is no longer a regular file (a FIFO, device or symlink now)' }]);
+  assert.equal(readdirSync(join(dir, 'r')), ['other']);
+});
+
 W(
   'copy: a FIFO swapped in for a source file since the scan is skipped as changed, not opened for reading',
   ({ dir }) => {
