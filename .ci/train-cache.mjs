@@ -4,13 +4,11 @@
 // too. Run by bundle.mjs in a process of its own (the run ends with process.exit), on a pair of
 // trees in a temporary directory that makes one cycle walk both sides, compare, copy, update and
 // delete, as re-syncs do (small: creating files is slow on some disks).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Script } from 'node:vm';
-import { wrapCommonJs } from '../dist/src/cli/compiled.js';
+import { compileCommonJs, runCommonJs } from '../dist/src/cli/compiled.js';
 
 const main = fileURLToPath(new URL('../dist/bin/main.cjs', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'replisync-train-'));
@@ -33,7 +31,8 @@ for (let d = 0; d < 5; d++) {
   writeFileSync(join(replica, `d${d}/extra`), 'gone next\n');
 }
 
-const script = new Script(wrapCommonJs(readFileSync(main, 'utf8')), { filename: main });
+// Compiled and run exactly as `runCompiled` does, or V8 would reject the cache for other source.
+const script = compileCommonJs(main);
 process.on('exit', (code) => {
   try {
     if (code === 0) writeFileSync(`${main}.cache`, script.createCachedData());
@@ -43,5 +42,4 @@ process.on('exit', (code) => {
   }
 });
 process.argv = [process.argv[0], main, source, replica, join(work, 'log'), '--once', '--quiet'];
-const module = { exports: {} };
-script.runInThisContext()(module.exports, createRequire(main), module, main, dirname(main));
+runCommonJs(script, main);
