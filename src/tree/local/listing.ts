@@ -1,5 +1,5 @@
 import type { Entry } from '../tree.js';
-import { KIND, KINDS } from './column-entries.js';
+import { KIND } from './column-entries.js';
 import { GID, MODE, MTIME, SIZE, UID } from './lstat.js';
 
 /**
@@ -70,7 +70,7 @@ export class Listing {
   addEntry(name: string, entry: Entry): void {
     const at = this.names.length;
     this.names.push(name);
-    this.kinds[at] = KINDS.indexOf(entry.kind);
+    this.kinds[at] = KIND[entry.kind];
     this.sizes[at] = entry.size;
     this.mtimes[at] = entry.mtimeMs;
     this.modes[at] = entry.mode;
