@@ -1,4 +1,4 @@
-import { closeSync } from 'node:fs';
+import { close } from 'node:fs';
 import type { Op, OpResult, StopFlag } from '../tree.js';
 import { batches } from './batch.js';
 import type { WorkerPool } from './pool.js';
@@ -61,12 +61,13 @@ function toJob(op: Op): CopyJob {
   }
 }
 
-/** Closes a read-only descriptor on a file already replaced: nothing of the sync depends on how that goes. */
-function closeHeld(fd: number): void {
-  try {
-    closeSync(fd);
-  } catch {}
-}
+/**
+ * Closes read-only descriptors on files already replaced, on libuv's threads: the last close
+ * frees a file's blocks, which mostly waits on the filesystem, so several at once overlap and
+ * the coordinator goes on reporting. Nothing of the sync depends on how a close goes.
+ */
+const closeHeld = (fds: readonly number[]): Promise<unknown> =>
+  Promise.all(fds.map((fd) => new Promise((settled) => close(fd, settled))));
 
 /**
  * Runs independent writes on the pool, batched, one batch in flight per thread the work is
@@ -100,6 +101,7 @@ export async function transfer(
     return here ? { results: runCopyTask(task), held: [] } : pool.copy(task);
   };
   let next = 0;
+  const closing: Promise<unknown>[] = [];
   const take = (): typeof indexed | undefined => (control.halted() ? undefined : groups[next++]);
   const lane = async (): Promise<void> => {
     let group = take();
@@ -111,13 +113,18 @@ export async function transfer(
       copied = group === undefined ? undefined : send(group);
       // Handled here so that it is never unhandled should reporting throw (EPIPE, a full disk); awaited on the next turn.
       copied?.catch(() => undefined);
-      // Frees the replaced files' blocks here while the thread copies the next batch.
-      for (const fd of held) closeHeld(fd);
+      // Frees the replaced files' blocks while the thread copies the next batch.
+      if (held.length > 0) closing.push(closeHeld(held));
       results.forEach((result, i) => {
         onResult((finished[i] as (typeof indexed)[number]).index, result);
       });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(threads, groups.length) }, lane));
+  try {
+    await Promise.all(Array.from({ length: Math.min(threads, groups.length) }, lane));
+  } finally {
+    // No descriptor outlives the transfer, even one that failed.
+    await Promise.all(closing);
+  }
   for (const group of groups.slice(next)) for (const o of group) onResult(o.index, { ok: 'skipped' });
 }
