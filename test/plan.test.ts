@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { classify } from '../src/errors.js';
 import { describe, showPath } from '../src/report/text.js';
-import { type Plan, planActions } from '../src/sync/actions.js';
+import { type Action, type Plan, planActions } from '../src/sync/actions.js';
 import type { Verdicts } from '../src/sync/equal.js';
 import { limitDeletes } from '../src/sync/guards.js';
 import { march } from '../src/sync/march.js';
@@ -196,6 +196,45 @@ test('a draft names every pair the plan needs compared, and decided from their v
     }),
     { numRuns: 500 },
   );
+});
+
+test("decided at copy, resolved by the verdicts the copies find, is the plan: stamping back at most those pairs' parents more", () => {
+  fc.assert(
+    fc.property(side, side, fc.boolean(), fc.func(fc.boolean()), (s, r, hardLinks, same) => {
+      const options = { checksum: false, hardLinks };
+      const draft = draftPlan(s, r, options);
+      const atCopy = draft.decideAtCopy();
+      if (atCopy === undefined) {
+        assert.ok(
+          hardLinks && draft.pairs.some((e) => e.link !== undefined),
+          'only a hard-linked pair needs verdicts first',
+        );
+        return;
+      }
+      const full = plan(s, r, options, new Map(draft.pairs.map((e) => [e.path, same(e.path)])));
+      const open = atCopy.transfers.filter((a) => a.op === 'update' && a.unlessSame);
+      assert.ok(
+        open.every((a) => draft.pairs.includes(a.entry)),
+        'only pairs left open are compared by the copy',
+      );
+      const resolved = atCopy.transfers.map((a): Action => {
+        if (a.op !== 'update' || !a.unlessSame) return a;
+        const { unlessSame: _, ...rest } = a;
+        return same(a.entry.path) ? { ...rest, change: 'metadata' } : rest;
+      });
+      assert.equal({ ...atCopy, transfers: resolved, restamp: [] }, { ...full, restamp: [] });
+      const parents = new Set(open.map((a) => parentOf(a.entry.path)));
+      assert.ok(full.restamp.every((d) => atCopy.restamp.includes(d)));
+      assert.ok(atCopy.restamp.every((d) => full.restamp.includes(d) || parents.has(d.path)));
+    }),
+    { numRuns: 500 },
+  );
+  // The replica's is a name of a hard-linked file, the source's is not: a copy either way, never compared.
+  const s = snap({ a: file(1, { mtimeMs: T + 1 }) });
+  const r = snap({ a: file(1, { link: '1:1' }) });
+  assert.equal(draftPlan(s, r, { checksum: false, hardLinks: true }).decideAtCopy()?.transfers, [
+    { op: 'update', entry: entryArray(s.entries)[1], change: 'content', was: entryArray(r.entries)[1] },
+  ]);
 });
 
 /** The snapshot as a local walk keeps it: in columns, listing by listing. */

@@ -25,6 +25,11 @@ export type Action =
       readonly expect?: Expect;
       /** What the replica held there (for `--itemize-changes`). */
       readonly was?: Entry;
+      /**
+       * A content change not yet known to be one (same size, another mtime): the copy compares
+       * first, and where the bytes are the same the update turns out to be `metadata`.
+       */
+      readonly unlessSame?: true;
     }
   | { readonly op: 'delete'; readonly entry: Entry; readonly expect?: Expect };
 

@@ -136,7 +136,10 @@ export function scanBoth(
 /**
  * Scans both trees, hashes the pairs that need it, and plans. A raised `stop` ends the walks
  * or the hashing early; what they saw is then partial (a source seen in part, pairs left
- * uncompared), so a stopped cycle plans nothing.
+ * uncompared), so a stopped cycle plans nothing. With `writes` (a cycle that will execute its
+ * plan), same-size pairs between trees of one kind are not hashed first: the copy compares
+ * them as it reads (`Action.unlessSame`), so a changed file is read once on each side, not
+ * twice, and no hashing phase stands between the walk and the copies.
  */
 export async function planSync(
   trees: Trees,
@@ -145,6 +148,7 @@ export async function planSync(
   stop?: StopFlag,
   only?: readonly string[],
   progress?: { job: string; bar: Progress },
+  writes = false,
 ): Promise<{ plan: Plan; scanned: number; failures: Failure[]; stopped: boolean }> {
   const started = performance.now();
   const nothing = { plan: emptyPlan(), scanned: 0, failures: [], stopped: true };
@@ -168,16 +172,35 @@ export async function planSync(
   const draft = draftPlan(source, replica, equal, hidden);
   const marched = performance.now();
   const { pairs } = draft;
-  const { verdicts, unreadable } = await compareShowing(trees, pairs, { chunkSize: options.chunkSize, stop }, progress);
-  if (isStopped(stop)) return nothing;
-  // A pair that could not be compared is copied: the copy either succeeds or reports the real cause.
-  for (const [path, cause] of unreadable) log.debug(`cannot compare ${showPath(path)}: ${cause}`);
-  const compared = performance.now();
-  const result = draft.decide(verdicts);
-  log.debug(
-    `scan ${(scanned - started).toFixed(0)} ms, compare ${pairs.length} pairs ${(compared - marched).toFixed(0)} ms, ` +
-      `plan ${(performance.now() - compared + marched - scanned).toFixed(0)} ms`,
-  );
+  // --checksum compares every same-size pair, most of them alike: hashed in ranges across threads.
+  const atCopy =
+    writes && !options.checksum && pairs.length > 0 && trees.source.sameKind?.(trees.replica) === true
+      ? draft.decideAtCopy()
+      : undefined;
+  let result: Plan;
+  if (atCopy !== undefined) {
+    result = atCopy;
+    log.debug(
+      `scan ${(scanned - started).toFixed(0)} ms, plan ${(performance.now() - scanned).toFixed(0)} ms, ` +
+        `${pairs.length} pairs left to compare as they are copied`,
+    );
+  } else {
+    const { verdicts, unreadable } = await compareShowing(
+      trees,
+      pairs,
+      { chunkSize: options.chunkSize, stop },
+      progress,
+    );
+    if (isStopped(stop)) return nothing;
+    // A pair that could not be compared is copied: the copy either succeeds or reports the real cause.
+    for (const [path, cause] of unreadable) log.debug(`cannot compare ${showPath(path)}: ${cause}`);
+    const compared = performance.now();
+    result = draft.decide(verdicts);
+    log.debug(
+      `scan ${(scanned - started).toFixed(0)} ms, compare ${pairs.length} pairs ${(compared - marched).toFixed(0)} ms, ` +
+        `plan ${(performance.now() - compared + marched - scanned).toFixed(0)} ms`,
+    );
+  }
   for (const entry of result.skipped) {
     warnOnce(
       log,
@@ -215,7 +238,7 @@ export async function runSync(
   only?: readonly string[],
 ): Promise<CycleReport> {
   const clock = cycleClock();
-  const planned = await planSync(trees, options, log, stop, only, progress);
+  const planned = await planSync(trees, options, log, stop, only, progress, !options.dryRun);
   const { plan: toRun, withheld } =
     options.maxDelete === undefined
       ? { plan: planned.plan, withheld: 0 }

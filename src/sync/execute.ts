@@ -78,8 +78,15 @@ function write(action: Action, owners: boolean): Op {
     owner: ownerOf(entry, owners),
     replacing,
     expect,
+    ...(action.op === 'update' && action.unlessSame ? { unlessSame: true } : {}),
   };
 }
+
+/** The action as it turned out: an update the copy found to hold the same bytes changed only metadata. */
+const asDone = (action: Action, result: OpResult): Action =>
+  result.ok === true && result.same && action.op === 'update'
+    ? { op: 'update', entry: action.entry, change: 'metadata', ...(action.was ? { was: action.was } : {}) }
+    : action;
 
 /**
  * Runs a plan against the replica: leftovers and clearing, then directories (parents first),
@@ -111,8 +118,10 @@ export async function execute(plan: Plan, ctx: ExecuteContext): Promise<Outcome>
       return;
     }
     const action =
-      'action' in step ? step.action : { op: 'update' as const, entry: step.restamp, change: 'metadata' as const };
-    if ('action' in step) ctx.onSettled?.(step.action, result.ok === true);
+      'action' in step
+        ? asDone(step.action, result)
+        : { op: 'update' as const, entry: step.restamp, change: 'metadata' as const };
+    if ('action' in step) ctx.onSettled?.(action, result.ok === true);
     // A restamp that worked is silent: no line to build for it.
     if (result.ok === true && 'restamp' in step) return;
     const text = textOf(action, ctx.itemize, ctx.sides?.arrow);

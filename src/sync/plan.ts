@@ -50,6 +50,13 @@ export function plan(
 export interface Draft {
   readonly pairs: readonly Entry[];
   decide(verdicts: Verdicts): Plan;
+  /**
+   * The plan without verdicts: each open pair an update the copy compares first (`unlessSame`)
+   * where the same bytes would make it `metadata`. Undefined when `decide` would march again
+   * (a name of a hard-linked file among the pairs, or too many of them). A draft makes one
+   * plan: once either has made it, both give it back.
+   */
+  decideAtCopy(): Plan | undefined;
 }
 
 /** Open pairs kept with both sides up to this many; past it `decide` marches again. */
@@ -86,20 +93,36 @@ export function draftPlan(
           : finish(withOpen(draft, open, options, verdicts));
       return decided;
     },
+    decideAtCopy() {
+      if (open === undefined) return undefined;
+      decided ??= finish(withOpen(draft, open, options, undefined));
+      return decided;
+    },
   };
 }
 
-/** The open pairs' updates put in their places among the transfers, walk order kept. */
-function withOpen(draft: Marched, open: readonly Open[], options: EqualOptions, verdicts: Verdicts): Marched {
+/**
+ * The open pairs' updates put in their places among the transfers, walk order kept. Without
+ * verdicts, a pair the same bytes would leave a `metadata` update is left to the copy to
+ * compare (see `Draft.decideAtCopy`).
+ */
+function withOpen(
+  draft: Marched,
+  open: readonly Open[],
+  options: EqualOptions,
+  verdicts: Verdicts | undefined,
+): Marched {
   const transfers: Action[] = [];
   let next = 0;
   const placeUpTo = (upTo: number): void => {
     for (; next < open.length && (open[next] as Open).at <= upTo; next++) {
       const { s, r } = open[next] as Open;
-      const change = difference(s, r, options, verdicts);
+      const change = difference(s, r, options, verdicts ?? new Map([[s.path, true]]));
       if (change === undefined) continue;
-      transfers.push({ op: 'update', entry: s, change, was: r });
-      if (change !== 'metadata') draft.disturb(s.path);
+      if (verdicts === undefined && change === 'metadata')
+        transfers.push({ op: 'update', entry: s, change: 'content', was: r, unlessSame: true });
+      else transfers.push({ op: 'update', entry: s, change, was: r });
+      if (verdicts === undefined || change !== 'metadata') draft.disturb(s.path);
     }
   };
   draft.result.transfers.forEach((action, i) => {

@@ -98,6 +98,12 @@ export type Op =
       readonly owner: Owner;
       readonly replacing: Replacing;
       readonly expect?: Expect;
+      /**
+       * A `put` over a file whose content was not compared: where the file there holds the
+       * source's bytes already, only its mode, owner and mtime are set, and the result says
+       * `same`. Sent only to a tree of the source's kind (`sameKind`).
+       */
+      readonly unlessSame?: true;
     }
   | {
       readonly op: 'meta';
@@ -118,8 +124,11 @@ export type Op =
  * the scan; nothing was written and the next cycle picks it up. `skipped`: not started because the run is stopping.
  */
 export type OpResult =
-  /** `backedUp`: what stood at the path went to the cycle's backup folder (see `ApplyOptions.backup`). */
-  | { readonly ok: true; readonly backedUp?: true }
+  /**
+   * `backedUp`: what stood at the path went to the cycle's backup folder (see `ApplyOptions.backup`).
+   * `same`: an `unlessSame` put found the content there already and set only the metadata.
+   */
+  | { readonly ok: true; readonly backedUp?: true; readonly same?: true }
   | { readonly ok: false; readonly failure: Failure }
   | { readonly ok: 'changed'; readonly reason: string; readonly here?: true }
   | { readonly ok: 'skipped' };

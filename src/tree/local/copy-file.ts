@@ -50,6 +50,11 @@ export function setFileMeta(at: FsPath, mode: number, mtime: string, owner: Owne
 /** Files up to this size are copied with one read and one write, on the temporary file's own descriptor. */
 const SMALL = 256 * 1024;
 let buffer: Buffer | undefined;
+/** The replica's side of a comparison (`unlessSame`), a block at a time. */
+let theirs: Buffer | undefined;
+
+/** What a copy did: wrote the temporary file, or found the same bytes at the replica's path and set only its metadata. */
+export type Copied = 'copied' | 'same';
 
 /**
  * Copies the source file at `job.path` to `temp` with the job's owner, mode and the source's
@@ -62,8 +67,17 @@ let buffer: Buffer | undefined;
  * system calls fewer than the in-kernel copy, which opens the source again by its path and
  * leaves the temporary file to be reopened for its metadata. Larger files are copied in the
  * kernel.
+ *
+ * With `replica` (an `unlessSame` job: the file at the replica's path, open), that file is
+ * compared first, block by block, the first difference ending it: holding the source's bytes,
+ * it gets only the job's metadata and no temporary file is made.
  */
-export function copyChecked(source: DirChain, job: Extract<CopyJob, { kind: 'file' }>, temp: FsPath): void {
+export function copyChecked(
+  source: DirChain,
+  job: Extract<CopyJob, { kind: 'file' }>,
+  temp: FsPath,
+  replica?: number,
+): Copied {
   let from: FsPath;
   try {
     from = source.at(job.path);
@@ -71,11 +85,22 @@ export function copyChecked(source: DirChain, job: Extract<CopyJob, { kind: 'fil
     if (errnoCode(error) === 'ENOENT') throw new SourceChanged('vanished before it could be copied');
     throw error;
   }
-  openSource(from, (fd) => {
+  return openSource(from, (fd) => {
     const before = fstatSync(fd, { bigint: true });
     if (!before.isFile()) throw new SourceChanged('is no longer a regular file (a FIFO, device or symlink now)');
     const sparse = isSparse(before.size, before.blocks);
     if (!sparse && job.size <= SMALL) {
+      buffer ??= Buffer.allocUnsafe(SMALL + 1);
+      // One byte more than the scan saw: a file that grew is caught by its size.
+      const read = readSync(fd, buffer, 0, job.size + 1, 0);
+      const mine = buffer;
+      if (
+        replica !== undefined &&
+        read === job.size &&
+        stampIfSame(replica, fd, from, job, () => sameBytes(mine, replica, read))
+      ) {
+        return 'same';
+      }
       // EXCL: never write through whatever might already sit at the temporary name.
       const out = openSync(
         temp,
@@ -83,20 +108,82 @@ export function copyChecked(source: DirChain, job: Extract<CopyJob, { kind: 'fil
         0o600,
       );
       try {
-        buffer ??= Buffer.allocUnsafe(SMALL + 1);
-        // One byte more than the scan saw: a file that grew is caught below, by its size.
-        const read = readSync(fd, buffer, 0, job.size + 1, 0);
         for (let written = 0; written < read; ) written += writeSync(out, buffer, written, read - written, written);
         stampOpen(out, job.mode, utimeOfNs(heldStill(fd, from, job)), job.owner);
       } finally {
         closeSync(out);
       }
-      return;
+      return 'copied';
     }
+    if (replica !== undefined && stampIfSame(replica, fd, from, job, () => sameFrom(fd, replica, job.size)))
+      return 'same';
     if (sparse) copySparse(fd, temp, job.size);
     else copyFileSync(fdPath(fd), temp, constants.COPYFILE_EXCL);
     setFileMeta(temp, job.mode, utimeOfNs(heldStill(fd, from, job)), job.owner);
+    return 'copied';
   });
+}
+
+/**
+ * The file at `at`, opened to be compared (`unlessSame`) without following a symlink or waiting
+ * on a FIFO; undefined when it is no regular file or cannot be opened (the copy then replaces it).
+ */
+export function openToCompare(at: FsPath): number | undefined {
+  let r: number;
+  try {
+    r = openSync(at, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    if (fstatSync(r).isFile()) return r;
+  } catch {}
+  closeSync(r);
+  return undefined;
+}
+
+/**
+ * Whether `same` says the replica's file open as `r` holds the source's bytes; if so it is given
+ * the job's owner, mode and the source's mtime, once the source is known to have held still.
+ * What cannot be read counts as different.
+ */
+function stampIfSame(
+  r: number,
+  fd: number,
+  from: FsPath,
+  job: Extract<CopyJob, { kind: 'file' }>,
+  same: () => boolean,
+): boolean {
+  let alike: boolean;
+  try {
+    alike = same();
+  } catch {
+    alike = false;
+  }
+  if (alike) stampOpen(r, job.mode, utimeOfNs(heldStill(fd, from, job)), job.owner);
+  return alike;
+}
+
+/** Whether the file open as `r` holds the first `length` bytes of `mine`, and no more. */
+function sameBytes(mine: Buffer, r: number, length: number): boolean {
+  theirs ??= Buffer.allocUnsafe(SMALL + 1);
+  return readSync(r, theirs, 0, length + 1, 0) === length && theirs.compare(mine, 0, length, 0, length) === 0;
+}
+
+/**
+ * Whether the file open as `r` holds the `size` bytes of the one open as `fd`, and no more;
+ * compared a block at a time, the first difference ending it.
+ */
+function sameFrom(fd: number, r: number, size: number): boolean {
+  buffer ??= Buffer.allocUnsafe(SMALL + 1);
+  theirs ??= Buffer.allocUnsafe(SMALL + 1);
+  for (let at = 0; at < size; ) {
+    const want = Math.min(SMALL, size - at);
+    if (readSync(fd, buffer, 0, want, at) !== want || readSync(r, theirs, 0, want, at) !== want) return false;
+    if (buffer.compare(theirs, 0, want, 0, want) !== 0) return false;
+    at += want;
+  }
+  return readSync(r, theirs, 0, 1, size) === 0;
 }
 
 /**
@@ -104,7 +191,7 @@ export function copyChecked(source: DirChain, job: Extract<CopyJob, { kind: 'fil
  * a FIFO: a name gone or turned into a symlink since the scan is a changed source (a
  * warning, the next cycle sees it), not a failure.
  */
-function openSource(from: FsPath, copy: (fd: number) => void): void {
+function openSource<T>(from: FsPath, copy: (fd: number) => T): T {
   let fd: number;
   try {
     fd = openSync(from, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -115,7 +202,7 @@ function openSource(from: FsPath, copy: (fd: number) => void): void {
     throw error;
   }
   try {
-    copy(fd);
+    return copy(fd);
   } finally {
     closeSync(fd);
   }

@@ -75,6 +75,8 @@ export type CopyJob =
       readonly mtimeMs: number;
       readonly replacing: Replacing;
       readonly expect?: Expect;
+      /** Compared with the replica's file first: the same bytes there get only the metadata (see `Op`). */
+      readonly unlessSame?: true;
     }
   | {
       readonly kind: 'symlink';

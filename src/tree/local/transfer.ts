@@ -55,6 +55,7 @@ function toJob(op: Op): CopyJob {
         mtimeMs: op.entry.mtimeMs,
         replacing: op.replacing,
         expect: op.expect,
+        ...(op.unlessSame ? { unlessSame: true } : {}),
       };
     default:
       throw new Error(`${op.op} does not run on the pool`);

@@ -25,7 +25,7 @@ import { tempName } from '../temp.js';
 import type { Expect, Kind, OpResult, Owner, Replacing } from '../tree.js';
 import { Backup } from './backup.js';
 import { checkExpected, resultOf } from './changed.js';
-import { copyChecked, setFileMeta, stampOpen } from './copy-file.js';
+import { copyChecked, openToCompare, setFileMeta, stampOpen } from './copy-file.js';
 import { DirChain, fdPath, inDir, O_DIR, onEntry } from './dirs.js';
 import { makeDirs } from './makedirs.js';
 import type { CopyJob, CopyTask } from './tasks.js';
@@ -123,7 +123,7 @@ export function runCopyTask(task: CopyTask, held?: number[]): OpResult[] {
     return task.jobs.map((job) => {
       if (Atomics.load(task.stop, 0) === 1) return { ok: 'skipped' };
       try {
-        return runJob(source, replica, job, held) ? { ok: true, backedUp: true } : { ok: true };
+        return runJob(source, replica, job, held);
       } catch (error) {
         return resultOf(job.path, error);
       }
@@ -134,25 +134,36 @@ export function runCopyTask(task: CopyTask, held?: number[]): OpResult[] {
   }
 }
 
-/** Runs one job; true when what it replaced went to the backup. */
-function runJob(source: DirChain, replica: DirChain, job: CopyJob, held: number[] | undefined): boolean {
+/** Runs one job. */
+function runJob(source: DirChain, replica: DirChain, job: CopyJob, held: number[] | undefined): OpResult {
   if (job.kind === 'meta') {
     const mtime = mtimeToSet(source, job.path, job.mtimeMs);
     if (job.mode === undefined) setLinkMeta(replica.at(job.path), mtime, job.owner);
     else setFileMeta(replica.at(job.path), job.mode, mtime, job.owner);
-    return false;
+    return { ok: true };
   }
   const temp = tempBeside(replica, job.path);
+  // Compared first, then (unless it holds the same bytes) held open as the file it is replaced by.
+  let theirs = job.kind === 'file' && job.unlessSame ? openToCompare(replica.at(job.path)) : undefined;
   try {
-    if (job.kind === 'file') copyChecked(source, job, temp);
-    else {
-      symlinkSync(fsPath(job.link), temp);
-      setLinkMeta(temp, mtimeToSet(source, job.path, job.mtimeMs), job.owner);
+    try {
+      if (job.kind === 'file') {
+        if (copyChecked(source, job, temp, theirs) === 'same') return { ok: true, same: true };
+      } else {
+        symlinkSync(fsPath(job.link), temp);
+        setLinkMeta(temp, mtimeToSet(source, job.path, job.mtimeMs), job.owner);
+      }
+    } catch (error) {
+      discard(temp, error);
     }
-  } catch (error) {
-    discard(temp, error);
+    const opened = theirs;
+    theirs = undefined;
+    return moveIntoPlace(replica, job.path, temp, job.replacing, job.expect, held, opened)
+      ? { ok: true, backedUp: true }
+      : { ok: true };
+  } finally {
+    if (theirs !== undefined) closeSync(theirs);
   }
-  return moveIntoPlace(replica, job.path, temp, job.replacing, job.expect, held);
 }
 
 /** Makes `path` another name of the file at `target`: a link under a temporary name, renamed into place. */
@@ -200,9 +211,10 @@ export function discard(temp: FsPath, error: unknown): never {
 
 /**
  * Renames a complete temporary entry over `path`, so the final path only ever holds a whole old
- * or new entry. With `held`, a file replaced that had no other name is opened first and its
- * descriptor put there: the rename then does not free the old file's blocks (the last close
- * does), so whoever closes it can do so beside the next copies.
+ * or new entry. With `held`, a file replaced that had no other name is opened first (or
+ * `opened`, the file there already open, is taken) and its descriptor put there: the rename
+ * then does not free the old file's blocks (the last close does), so whoever closes it can do
+ * so beside the next copies. `opened` is closed here unless it is put there.
  */
 export function moveIntoPlace(
   dirs: DirChain,
@@ -211,7 +223,9 @@ export function moveIntoPlace(
   replacing: Replacing,
   expect?: Expect,
   held?: number[],
+  opened?: number,
 ): boolean {
+  let old: number | undefined;
   try {
     const to = dirs.at(path);
     const there = lstatSync(to, { throwIfNoEntry: false });
@@ -224,16 +238,15 @@ export function moveIntoPlace(
     }
     const backedUp = dirs.backup !== undefined && there !== undefined && !there.isDirectory();
     if (backedUp) dirs.backup?.keep(to, path);
-    const old = held !== undefined && !backedUp && there?.isFile() && there.nlink === 1 ? holdOpen(to) : undefined;
-    try {
-      renameSync(temp, to);
-    } catch (error) {
-      if (old !== undefined) closeSync(old);
-      throw error;
-    }
+    if (held !== undefined && !backedUp && there?.isFile() && there.nlink === 1) old = opened ?? holdOpen(to);
+    renameSync(temp, to);
     if (old !== undefined) held?.push(old);
     return backedUp;
   } catch (error) {
-    discard(temp, error);
+    if (old !== undefined && old !== opened) closeSync(old);
+    old = undefined;
+    return discard(temp, error);
+  } finally {
+    if (opened !== undefined && opened !== old) closeSync(opened);
   }
 }
