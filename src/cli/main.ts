@@ -2,6 +2,7 @@ import { dirname } from 'node:path';
 import { EXIT, ReplisyncError } from '../errors.js';
 import type { Logger, RunLogger } from '../report/log.js';
 import type { Progress } from '../report/progress.js';
+import { lendWorkingDir } from '../tree/local/cwd.js';
 import { makeDirs } from '../tree/local/makedirs.js';
 import type { WorkerPool } from '../tree/local/pool.js';
 import { isSmallTree } from '../tree/local/small-tree.js';
@@ -35,6 +36,8 @@ async function main(argv: string[]): Promise<number> {
   // Loaded only for a run (as is the rest below): --help loads little more than this file.
   const [{ resolveOptions }, { lockReplicas }] = await Promise.all([import('./resolve.js'), import('../run/lock.js')]);
   const options = resolveOptions(line.options);
+  // Every path is absolute from here on.
+  lendWorkingDir();
   const locks = lockReplicas(options.jobs);
   process.on('exit', () => {
     for (const lock of locks) lock.release();

@@ -4,6 +4,7 @@ import type { Exclude } from '../filter.js';
 import { encodeName, fsPath, hasRawBytes } from '../names.js';
 import type { Entry } from '../tree.js';
 import { KIND } from './column-entries.js';
+import { insideDir } from './cwd.js';
 import { fdPath, readLink, readRawNames } from './dirs.js';
 import { Listing } from './listing.js';
 import { DEV, INO, kindCode, type Lstat, lstatNumbers, lstatOf, MODE, NLINK } from './lstat.js';
@@ -55,8 +56,9 @@ const swapped = (dir: string): Failure => ({
  *
  * The names come from the directory itself, opened without following a symlink and checked
  * to be the one its parent's listing saw (device and inode): a directory swapped for a
- * symlink is never listed. The children are lstat'ed by path, which is faster than through
- * the descriptor; the directory is checked again afterwards, so a swap that lasts is caught.
+ * symlink is never listed. Where the working directory is lent (see cwd.ts), the children are
+ * lstat'ed by name from inside that directory; otherwise by path, which is faster than through
+ * the descriptor, and the directory is checked again afterwards, so a swap that lasts is caught.
  * Contents are only ever read through descriptors (copy and hash open files safely).
  */
 export function list(
@@ -79,6 +81,7 @@ export function list(
   const expected = seen.take(dir);
   let fd: number | undefined;
   let kept = false;
+  let inside = false;
   // Deep down, a path costs the kernel a lookup per level: children are reached through the
   // descriptor instead, which keeps a deep walk linear (and is slower only on short paths).
   const byPath = abs.length <= DEEP;
@@ -89,18 +92,23 @@ export function list(
       failures.push(swapped(dir));
       return into;
     }
-    const base = byPath ? abs : fdPath(fd);
     // A name that is not UTF-8 reads as one with U+FFFD, which then cannot be found: only such a
     // directory is listed again, as bytes, so the usual case pays nothing for it.
-    const listAll = (names: string[], raw: boolean): boolean => {
-      const found: Failure[] = [];
-      begin(names.length + 1);
-      if (!listChildren(names.sort(), base, raw, into, exclude, found, seen)) return false;
-      // One by one: spreading more than about 120,000 failures as arguments overflows the stack.
-      for (const failure of found) failures.push(failure);
+    const listAll = (from: string, base: string): true => {
+      const listed = (names: string[], raw: boolean): boolean => {
+        const found: Failure[] = [];
+        begin(names.length + 1);
+        if (!listChildren(names.sort(), base, raw, into, exclude, found, seen)) return false;
+        // One by one: spreading more than about 120,000 failures as arguments overflows the stack.
+        for (const failure of found) failures.push(failure);
+        return true;
+      };
+      if (!listed(readdirSync(from), false)) listed(readRawNames(from), true);
       return true;
     };
-    if (!listAll(readdirSync(fdPath(fd)), false)) listAll(readRawNames(fdPath(fd)), true);
+    // From inside the directory it opened, nothing needs checking afterwards.
+    inside = insideDir(fd, () => listAll('.', '')) !== undefined;
+    if (!inside) listAll(fdPath(fd), byPath ? abs : fdPath(fd));
     kept = !byPath && seen.keep(dir, fd);
   } catch (error) {
     const code = errnoCode(error);
@@ -109,8 +117,8 @@ export function list(
   } finally {
     if (fd !== undefined && !kept) closeSync(fd);
   }
-  const after = byPath ? lstatOf(fsPath(abs)) : undefined;
-  if (byPath && expected !== undefined && (after?.dev !== expected.dev || after?.ino !== expected.ino)) {
+  const after = byPath && !inside ? lstatOf(fsPath(abs)) : undefined;
+  if (byPath && !inside && expected !== undefined && (after?.dev !== expected.dev || after?.ino !== expected.ino)) {
     for (const child of into.dirs) seen.forget(child);
     failures.push(swapped(dir));
     return begin(1);
@@ -121,6 +129,7 @@ export function list(
 /** False when a name was not found and may be one that is not UTF-8 (see `list`). */
 function listChildren(
   names: readonly string[],
+  /** What names are joined to; '' for names relative to the working directory. */
   base: string,
   /** Some names are not UTF-8: those go to lstat as bytes. */
   raw: boolean,
@@ -134,7 +143,8 @@ function listChildren(
   // an iterator and each call cost.
   for (let i = 0; i < names.length; i++) {
     const name = names[i] as string;
-    const childAbs = rawBase || (raw && hasRawBytes(name)) ? encodeName(`${base}/${name}`) : `${base}/${name}`;
+    const joined = base === '' ? name : `${base}/${name}`;
+    const childAbs = rawBase || (raw && hasRawBytes(name)) ? encodeName(joined) : joined;
     try {
       // Undefined means it vanished since readdir: absent, not an error.
       const numbers = lstatNumbers(childAbs);
