@@ -2,9 +2,15 @@ import { readdirSync, readFileSync, statSync, symlinkSync, utimesSync } from 'no
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { bytesOf } from '../src/report/tally.js';
+import { localTrees } from '../src/run/cycle.js';
+import { planActions } from '../src/sync/actions.js';
+import { cycleOptions, planSync } from '../src/sync/cycle.js';
+import { execute } from '../src/sync/execute.js';
+import { WorkerPool } from '../src/tree/local/pool.js';
 import type { CopyJob } from '../src/tree/local/tasks.js';
 import copy from '../workers/copy.js';
-import { operations, removeDir, rsyncDiff, syncOnce, tempDir, within, writeTree } from './helpers.js';
+import { captureLogger, operations, removeDir, rsyncDiff, syncOnce, tempDir, within, writeTree } from './helpers.js';
 
 /** Same-size pairs whose mtimes differ are compared by the copy itself (`unlessSame`), not hashed first. */
 const U = suite<{ dir: string }>('unless-same', { dir: '' });
@@ -106,5 +112,42 @@ U(
     assert.is(rsyncDiff(s, r), '');
   },
 );
+
+U('the live line reaches its total when touched files turn out the same', async ({ dir }) => {
+  const [s, r] = [join(dir, 's'), join(dir, 'r')];
+  writeTree(s, { 'a/touched': bytes(40 * KiB), 'a/rewritten': bytes(50 * KiB), 'b/big': bytes(300 * KiB) });
+  assert.is((await within(30_000, syncOnce(s, r), 'the first sync')).failed, 0);
+  writeTree(s, { 'a/rewritten': bytes(50 * KiB, 7) });
+  for (const path of ['a/touched', 'a/rewritten', 'b/big']) utimesSync(join(s, path), 1_700_000_000, 1_700_000_000);
+  const pool = new WorkerPool(2, (error) => assert.unreachable(error.message));
+  try {
+    const trees = localTrees(pool, s, r);
+    const { log } = captureLogger();
+    const { plan } = await within(
+      30_000,
+      planSync(trees, cycleOptions(s, r), log, undefined, undefined, undefined, true),
+      'the plan',
+    );
+    const total = planActions(plan).reduce((sum, action) => sum + bytesOf(action), 0);
+    assert.is(total, 390 * KiB, 'the three same-size pairs are planned as content');
+    let done = 0;
+    const outcome = await within(
+      30_000,
+      execute(plan, {
+        ...trees,
+        log,
+        stop: noCancel(),
+        onProgress: (_, b) => {
+          done += b;
+        },
+      }),
+      'the writes',
+    );
+    assert.is(outcome.bytes, 50 * KiB, 'only the rewritten file was copied');
+    assert.is(done, total);
+  } finally {
+    await pool.close();
+  }
+});
 
 U.run();

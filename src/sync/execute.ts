@@ -134,7 +134,8 @@ export async function execute(plan: Plan, ctx: ExecuteContext): Promise<Outcome>
       }
       ctx.log.info(text, fieldsOf(action, ctx.sides?.to));
       tally(outcome, action);
-      ctx.onProgress?.(1, bytesOf(action));
+      // As planned: a file the copy found the same was read through all the same, and the live line's total counted it.
+      ctx.onProgress?.(1, bytesOf('action' in step ? step.action : action));
     } else if (result.ok === 'changed') {
       const what = result.here
         ? `what the ${ctx.sides?.to ?? 'replica'} holds there`
