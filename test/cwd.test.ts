@@ -64,39 +64,40 @@ function richTree(root: string): void {
   writeTree(deep, { 'bottom.txt': 'bottom' });
 }
 
-test('a walk from inside each directory lists what a walk by path lists, and puts the working directory back', () => {
+/** Runs `check` on a rich tree at `root` and an empty working directory `home`, both removed after. */
+function withTree(check: (root: string, home: string) => void): void {
   const dir = tempDir();
   try {
     const root = join(dir, 'tree');
     const home = join(dir, 'home');
     richTree(root);
     mkdirSync(home);
+    check(root, home);
+  } finally {
+    removeDir(dir);
+  }
+}
+
+/** What a walk by path in this process lists, as it reads after crossing as JSON. */
+const listedHere = (root: string): unknown => JSON.parse(JSON.stringify(plain(scanTree(root)).entries));
+
+test('a walk from inside each directory lists what a walk by path lists, and puts the working directory back', () =>
+  withTree((root, home) => {
     const lent = walkIn(home, 'lend', root);
     const byPath = walkIn(home, 'path', root);
     assert.is(lent.cwd, home);
     assert.equal(lent.entries, byPath.entries);
-    assert.equal(lent.entries, JSON.parse(JSON.stringify(plain(scanTree(root)).entries)));
+    assert.equal(lent.entries, listedHere(root));
     assert.ok(lent.entries.length >= 20, String(lent.entries.length));
     assert.equal(lent.unreadable, []);
-  } finally {
-    removeDir(dir);
-  }
-});
+  }));
 
-test('a working directory removed under the walk: the walk is whole, and it ends in /', () => {
-  const dir = tempDir();
-  try {
-    const root = join(dir, 'tree');
-    const home = join(dir, 'home');
-    richTree(root);
-    mkdirSync(home);
+test('a working directory removed under the walk: the walk is whole, and it ends in /', () =>
+  withTree((root, home) => {
     const walked = walkIn(home, 'lend', root, 'gone');
     assert.is(walked.cwd, '/');
-    assert.equal(walked.entries, JSON.parse(JSON.stringify(plain(scanTree(root)).entries)));
-  } finally {
-    removeDir(dir);
-  }
-});
+    assert.equal(walked.entries, listedHere(root));
+  }));
 
 test('a directory swapped for a symlink while a lending walk runs is not followed', () => {
   const dir = tempDir();
