@@ -26,18 +26,19 @@ export function lendWorkingDir(): void {
 
 /**
  * Runs `body` inside the directory open at `fd` (not through its path: a directory swapped
- * since it was opened is not entered) and returns its answer; undefined, with `body` not run,
- * when the working directory is not lent or cannot enter it.
+ * since it was opened is not entered); false, with `body` not run, when the working directory
+ * is not lent or cannot enter it.
  */
-export function insideDir<T>(fd: number, body: () => T): T | undefined {
-  if (home === undefined) return undefined;
+export function insideDir(fd: number, body: () => void): boolean {
+  if (home === undefined) return false;
   try {
     process.chdir(fdPath(fd));
   } catch {
-    return undefined;
+    return false;
   }
   try {
-    return body();
+    body();
+    return true;
   } finally {
     goHome(home);
   }

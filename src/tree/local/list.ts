@@ -94,7 +94,7 @@ export function list(
     }
     // A name that is not UTF-8 reads as one with U+FFFD, which then cannot be found: only such a
     // directory is listed again, as bytes, so the usual case pays nothing for it.
-    const listAll = (from: string, base: string): true => {
+    const listAll = (from: string, base: string): void => {
       const listed = (names: string[], raw: boolean): boolean => {
         const found: Failure[] = [];
         begin(names.length + 1);
@@ -104,10 +104,9 @@ export function list(
         return true;
       };
       if (!listed(readdirSync(from), false)) listed(readRawNames(from), true);
-      return true;
     };
     // From inside the directory it opened, nothing needs checking afterwards.
-    inside = insideDir(fd, () => listAll('.', '')) !== undefined;
+    inside = insideDir(fd, () => listAll('.', ''));
     if (!inside) listAll(fdPath(fd), byPath ? abs : fdPath(fd));
     kept = !byPath && seen.keep(dir, fd);
   } catch (error) {
